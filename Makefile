@@ -1,0 +1,42 @@
+# The two commands of README.md: `make demo` and `make test`. Everything else is their parts.
+SHELL := /bin/bash
+VENV := .venv
+CKAN := $(VENV)/bin/ckan
+DEMO_INI := var/demo.ini
+
+.PHONY: setup services stop test demo demo-data i18n lint
+
+setup:
+	scripts/setup.sh
+
+services: setup
+	scripts/services.sh start
+
+stop:
+	scripts/services.sh stop
+
+test: services
+	$(CKAN) -c test.ini db upgrade
+	$(CKAN) -c test.ini db pending-migrations --apply
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+$(DEMO_INI): demo/demo.ini
+	mkdir -p var
+	scripts/demo-ini.sh demo/demo.ini $(DEMO_INI)
+
+demo-data: services $(DEMO_INI)
+	$(CKAN) -c $(DEMO_INI) db upgrade
+	$(CKAN) -c $(DEMO_INI) db pending-migrations --apply
+	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo load
+	$(CKAN) -c $(DEMO_INI) search-index rebuild -r
+
+demo: demo-data
+	scripts/demo-run.sh $(DEMO_INI)
+
+i18n: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -o ckanext/urbanaudit/i18n/ckanext-urbanaudit.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i ckanext/urbanaudit/i18n/ckanext-urbanaudit.pot -d ckanext/urbanaudit/i18n -D ckanext-urbanaudit --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d ckanext/urbanaudit/i18n -D ckanext-urbanaudit -f
+
+lint: setup
+	$(VENV)/bin/ruff check .

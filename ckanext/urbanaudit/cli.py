@@ -1,0 +1,34 @@
+"""`ckan urbanaudit ...` commands."""
+from __future__ import annotations
+
+import click
+
+__all__ = ["urbanaudit"]
+
+
+@click.group(short_help="Urban-audit system commands.")
+def urbanaudit():
+    """Urban-audit system for Polish cities."""
+
+
+@urbanaudit.group()
+def demo():
+    """Demonstration content (synthetic, labelled so)."""
+
+
+@demo.command("load")
+@click.option("--admin", default="admin", show_default=True, help="Sysadmin account to create or reuse.")
+@click.option("--password", envvar="URBANAUDIT_ADMIN_PASSWORD", required=True,
+              help="Password of a newly created admin (env URBANAUDIT_ADMIN_PASSWORD).")
+@click.option("--email", default="admin@example.invalid", show_default=True)
+def demo_load(admin: str, password: str, email: str):
+    """Create (or update) the admin account, demo departments and synthetic records. Idempotent."""
+    from ckanext.urbanaudit import demo as demo_content
+
+    demo_content.ensure_admin(admin, password, email)
+    counts = demo_content.load(admin)
+    click.secho(
+        f"Demo loaded: {counts['departments']} departments, {counts['datasets']} synthetic data sets "
+        f"(admin account: {admin}).",
+        fg="green",
+    )

@@ -1,0 +1,17 @@
+"""Typed getters for the extension's configuration (defaults live in config_declaration.yaml)."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+
+
+def city() -> str:
+    return tk.config["ckanext.urbanaudit.city"]
+
+
+def synthetic_banner() -> bool:
+    return tk.config["ckanext.urbanaudit.synthetic_banner"]
+
+
+def source_url(source: str) -> str:
+    """Base URL of a source API (``bdl``, ``eurostat``, ``danegovpl``, ``gios``), no trailing slash."""
+    return tk.config[f"ckanext.urbanaudit.source.{source}_url"].rstrip("/")

@@ -1,0 +1,17 @@
+"""Actions of the extension: the one door to its data."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.urbanaudit.model import City
+
+__all__ = ["urbanaudit_city_list"]
+
+
+@tk.side_effect_free
+def urbanaudit_city_list(context, data_dict):
+    """The cities the portal describes and compares with, ordered by name."""
+    tk.check_access("urbanaudit_city_list", context, data_dict)
+    cities = model.Session.query(City).order_by(City.name)
+    return [city.as_dict() for city in cities]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up of a fresh Debian 12 machine, as root:
+# system packages, the Python 3.11 virtualenv in .venv with the pinned
+# dependencies and this package (editable), compiled translations, and the
+# Solr classpath from Maven Central. A second run only checks and returns.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+log() { printf '[setup] %s\n' "$*"; }
+
+# 1. System packages (Debian): PostgreSQL 15, Redis, Java + Maven for Solr, libs CKAN needs.
+need=()
+for pkg in postgresql-15 redis-server redis-tools maven default-jre-headless libmagic1 libpq-dev curl; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ! command -v python3.11 >/dev/null; then need+=(python3.11 python3.11-venv); fi
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need[*]}"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+# 2. Python virtualenv with the pinned stack (re-done only when the pins change).
+PY=$(command -v python3.11)
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv with $PY"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.urbanaudit-deps
+want=$(cat requirements.txt constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing Python dependencies (pinned in requirements.txt / constraints.txt)"
+  .venv/bin/pip install -q -U "pip==24.3.1" "setuptools==75.6.0" "wheel==0.45.1"
+  .venv/bin/pip install -q -r requirements.txt -c constraints.txt
+  .venv/bin/pip install -q -e ".[test]" -c constraints.txt
+  echo "$want" >"$stamp"
+fi
+
+# 3. Compiled message catalogues (the .po files are the source).
+.venv/bin/pybabel -q compile -d ckanext/urbanaudit/i18n -D ckanext-urbanaudit -f
+
+# 4. Solr 9.10.1 classpath (jars land in ~/.m2, never in git).
+if [ ! -s solr/target/classpath.txt ] || [ solr/pom.xml -nt solr/target/classpath.txt ]; then
+  log "resolving Solr 9.10.1 from Maven Central"
+  mvn -B -q -f solr/pom.xml dependency:build-classpath \
+    -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+fi
+log "ready"

@@ -1,0 +1,34 @@
+"""Fixtures shared by the test suite. Services are real: PostgreSQL, Solr and
+Redis started by scripts/services.sh, and source APIs replayed by a local HTTP
+server on 127.0.0.1 from the recorded responses in ../shared/fixtures."""
+from __future__ import annotations
+
+import pytest
+
+from tests.source_server import SourceServer
+
+pytest_plugins = ["ckanext.harvest.tests.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _load_plugins(with_plugins):
+    """Every test runs with the plugins of test.ini loaded, as the portal does."""
+
+
+@pytest.fixture
+def clean_db(reset_db, migrate_db_for):
+    """CKAN core reset, then the harvest and urbanaudit tables migrated."""
+    reset_db()
+    migrate_db_for("harvest")
+    migrate_db_for("urbanaudit")
+
+
+@pytest.fixture
+def source_server():
+    """A real HTTP server on 127.0.0.1 that replays recorded source responses."""
+    server = SourceServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,85 @@
+"""A real HTTP server on 127.0.0.1 that stands where the outside world would be.
+
+It replays recorded responses from ../shared/fixtures. Routes are registered
+per test: ``server.route(path, handler)`` where the handler gets the parsed
+query (dict of lists) and returns (status, content type, body bytes).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+
+Handler = Callable[[dict[str, list[str]]], tuple[int, str, bytes]]
+
+
+def fixture_path(relative: str) -> Path:
+    path = FIXTURES / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"missing recorded fixture {path}")
+    return path
+
+
+def load_json(relative: str):
+    return json.loads(fixture_path(relative).read_text("utf-8"))
+
+
+class SourceServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                server.requests.append(self.path)
+                handler = server.routes.get(parts.path)
+                if handler is None:
+                    status, ctype, body = 404, "application/json", b'{"error": "not found"}'
+                else:
+                    status, ctype, body = handler(parse_qs(parts.query))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def route(self, path: str, handler: Handler) -> None:
+        self.routes[path] = handler
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def ckan_package_search(packages: list[dict]) -> Handler:
+    """CKAN's package_search over ``packages`` with ``rows``/``start`` paging."""
+
+    def handler(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        rows = int(query.get("rows", ["10"])[0])
+        start = int(query.get("start", ["0"])[0])
+        page = packages[start : start + rows]
+        body = {"success": True, "result": {"count": len(packages), "results": page}}
+        return 200, "application/json", json.dumps(body).encode("utf-8")
+
+    return handler
