@@ -28,7 +28,7 @@ demo-data: services $(DEMO_INI)
 	$(CKAN) -c $(DEMO_INI) db upgrade
 	$(CKAN) -c $(DEMO_INI) db pending-migrations --apply
 	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo load
-	$(CKAN) -c $(DEMO_INI) search-index rebuild -r
+	$(CKAN) -c $(DEMO_INI) search-index rebuild
 
 demo: demo-data
 	scripts/demo-run.sh $(DEMO_INI)
