@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Entrypoint of the urbanaudit CKAN image. First argument = role:
+#   web        migrate the database, create the sysadmin, serve CKAN (gunicorn)
+#   gather     harvest gather consumer
+#   fetch      harvest fetch consumer
+#   worker     CKAN background jobs (RQ) worker
+#   scheduler  "ckan harvester run" every $HARVEST_RUN_INTERVAL seconds
+#   <other>    run as given, e.g. "ckan search-index rebuild"
+# Every role first writes $CKAN_INI (see write_config).
+set -euo pipefail
+
+CKAN_INI=${CKAN_INI:-/srv/app/ckan.ini}
+export CKAN_INI
+
+log() { echo "entrypoint: $*" >&2; }
+die() { log "$*"; exit 1; }
+ckan_() { ckan -c "$CKAN_INI" "$@"; }
+
+check_env() {
+    local name
+    for name in CKAN_SQLALCHEMY_URL CKAN_SOLR_URL CKAN_REDIS_URL CKAN_SITE_URL CKAN_SECRET_KEY; do
+        [ -n "${!name:-}" ] || die "$name must be set (see docker/.env.example)"
+    done
+    for name in $(compgen -e); do
+        [ "${!name}" != "change-me" ] || die "$name still has the placeholder value 'change-me'"
+        # CKAN copies every CKAN_* variable into the ini parser's defaults,
+        # where a lone '%' is an interpolation error that stops CKAN.
+        case "$name" in
+            CKAN_*) [[ "${!name}" != *%* ]] || die "$name must not contain '%'" ;;
+        esac
+    done
+}
+
+# sqlalchemy.url, solr_url, ckan.redis.url, ckan.site_url, ckan.site_id,
+# ckan.storage_path and smtp.* come from CKAN_* env vars at run time
+# (ckan/config/environment.py); the ini only holds the settings below.
+write_config() {
+    if [ ! -f "$CKAN_INI" ]; then
+        log "generating $CKAN_INI"
+        ckan generate config "$CKAN_INI"
+    fi
+    local name key
+    local opts=(
+        "SECRET_KEY=$CKAN_SECRET_KEY"
+        "ckan.plugins=urbanaudit scheming_datasets scheming_organizations dcat harvest ckan_harvester spatial_metadata spatial_query activity"
+        "scheming.dataset_schemas=ckanext.urbanaudit.schemas:inventory.yaml"
+        "scheming.organization_schemas=ckanext.urbanaudit.schemas:department.yaml"
+        "scheming.presets=ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml"
+        "ckanext.spatial.search_backend=solr-bbox"
+        "ckan.harvest.mq.type=redis"
+        "ckan.locale_default=pl"
+        "ckan.locales_offered=pl en"
+    )
+    # Any other option: CKAN___SECTION__KEY=value -> section.key = value
+    # (lower-cased, "__" -> "."; same convention as ckanext-envvars).
+    for name in $(compgen -e); do
+        [[ $name == CKAN___* ]] || continue
+        key=${name#CKAN___}
+        key=${key//__/.}
+        opts+=("${key,,}=${!name}")
+    done
+    ckan config-tool "$CKAN_INI" "${opts[@]}"
+    ckan config-tool "$CKAN_INI" -s logger_ckanext "level=${LOG_LEVEL:-INFO}"
+}
+
+init_db() {
+    ckan_ db upgrade
+    ckan_ db pending-migrations --apply
+    if [ -n "${CKAN_SYSADMIN_NAME:-}" ]; then
+        if [ -z "${CKAN_SYSADMIN_EMAIL:-}" ] || [ -z "${CKAN_SYSADMIN_PASSWORD:-}" ]; then
+            die "CKAN_SYSADMIN_NAME needs CKAN_SYSADMIN_EMAIL and CKAN_SYSADMIN_PASSWORD"
+        fi
+        # Promotes an existing user; otherwise asks on stdin whether to create
+        # it from the given fields (the password is not changed if it exists).
+        ckan_ sysadmin add "$CKAN_SYSADMIN_NAME" \
+            "email=$CKAN_SYSADMIN_EMAIL" "password=$CKAN_SYSADMIN_PASSWORD" <<<"y"
+    fi
+}
+
+role=${1:-web}
+check_env
+write_config
+if [ "$role" = web ]; then
+    init_db
+fi
+unset CKAN_SYSADMIN_PASSWORD
+
+case "$role" in
+    web)
+        exec gunicorn wsgi:application \
+            --chdir /srv/app \
+            --bind 0.0.0.0:5000 \
+            --workers "${GUNICORN_WORKERS:-3}" \
+            --timeout "${GUNICORN_TIMEOUT:-60}" \
+            --access-logfile -
+        ;;
+    gather)    exec ckan -c "$CKAN_INI" harvester gather-consumer ;;
+    fetch)     exec ckan -c "$CKAN_INI" harvester fetch-consumer ;;
+    worker)    exec ckan -c "$CKAN_INI" jobs worker ;;
+    scheduler)
+        while true; do
+            ckan_ harvester run || log "harvester run failed (exit $?)"
+            sleep "${HARVEST_RUN_INTERVAL:-300}"
+        done
+        ;;
+    *)         exec "$@" ;;
+esac
