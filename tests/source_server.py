@@ -7,13 +7,16 @@ query (dict of lists) and returns (status, content type, body bytes).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+# ../shared beside the project root (read-only in CI); URBANAUDIT_SHARED overrides it.
+SHARED = Path(os.environ.get("URBANAUDIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+FIXTURES = SHARED / "fixtures"
 
 Handler = Callable[[dict[str, list[str]]], tuple[int, str, bytes]]
 

@@ -1,6 +1,6 @@
 """The ``urbanaudit`` plugin: registers the extension's parts with CKAN.
 
-Actions, auth functions, helpers, CLI commands and config
+Actions, auth functions, validators, helpers, CLI commands and config
 declarations are registered by CKAN's blanket decorators from the modules
 named after them (``logic/action.py``, ``logic/auth.py``, ``helpers.py``,
 ``cli.py``, ``config_declaration.yaml``).
@@ -13,6 +13,7 @@ from ckan.lib.plugins import DefaultTranslation
 
 
 @tk.blanket.config_declarations
+@tk.blanket.validators
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
