@@ -136,27 +136,31 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
             for predicate in (DCAT.accessURL, DCAT.downloadURL):
                 for target in g.objects(distribution, predicate):
                     g.add((target, RDF.type, RDFS.Resource))
-            for fmt in list(g.objects(distribution, DCT["format"])):
-                if isinstance(fmt, Literal):
-                    g.remove((distribution, DCT["format"], fmt))
-                    choice = by_format.get(str(fmt).strip().upper())
-                    if choice:
-                        node = URIRef(choice["value"])
-                        if not list(g.objects(distribution, DCAT.mediaType)):
-                            media = URIRef(IANA + choice["media_type"])
-                            g.add((distribution, DCAT.mediaType, media))
-                            g.add((media, RDF.type, DCT.MediaType))
-                    else:
-                        node = BNode()
-                        g.add((node, RDFS.label, fmt))
-                    g.add((distribution, DCT["format"], node))
-                    g.add((node, RDF.type, DCT.MediaTypeOrExtent))
-            for media in list(g.objects(distribution, DCAT.mediaType)):
-                if isinstance(media, Literal):
-                    g.remove((distribution, DCAT.mediaType, media))
-                    uri = URIRef(IANA + str(media).strip().lower())
-                    g.add((distribution, DCAT.mediaType, uri))
-                    g.add((uri, RDF.type, DCT.MediaType))
+            self._format_to_graph(distribution, by_format)
+
+    def _format_to_graph(self, distribution, by_format: dict[str, dict]):
+        """Literal formats become EU file-type URIs (unknown ones a labelled node), media types IANA URIs."""
+        g = self.g
+        for fmt in list(g.objects(distribution, DCT["format"])):
+            if not isinstance(fmt, Literal):
+                continue
+            g.remove((distribution, DCT["format"], fmt))
+            choice = by_format.get(str(fmt).strip().upper())
+            if choice:
+                node = URIRef(choice["value"])
+                if not list(g.objects(distribution, DCAT.mediaType)):
+                    g.add((distribution, DCAT.mediaType, Literal(choice["media_type"])))
+            else:
+                node = BNode()
+                g.add((node, RDFS.label, fmt))
+            g.add((distribution, DCT["format"], node))
+            g.add((node, RDF.type, DCT.MediaTypeOrExtent))
+        for media in list(g.objects(distribution, DCAT.mediaType)):
+            if isinstance(media, Literal):
+                g.remove((distribution, DCAT.mediaType, media))
+                uri = URIRef(IANA + str(media).strip().lower())
+                g.add((distribution, DCAT.mediaType, uri))
+                g.add((uri, RDF.type, DCT.MediaType))
 
     @staticmethod
     def _licence_uri(license_id: str | None, license_url: str | None) -> URIRef | None:
