@@ -4,9 +4,10 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
 from ckanext.urbanaudit.model import City
 
-__all__ = ["urbanaudit_city_list"]
+__all__ = ["urbanaudit_city_list", "urbanaudit_inventory_import"]
 
 
 @tk.side_effect_free
