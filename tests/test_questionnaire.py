@@ -218,3 +218,32 @@ def test_steward_imports_through_the_web_page(app):
     assert "Zmiany zapisano." in text
     assert len(records()) == 3
     assert app.get("/inventory/import").status_code == 403
+
+
+def questionnaire_200() -> tuple[list[str], list[list[str]]]:
+    header = ["Identyfikator [identifier]", "Tytuł [title]", "Opis [notes]", "Wydział (skrót adresu) [owner_org]",
+              "Częstotliwość aktualizacji [frequency]", "Data udostępnienia [issued]"]
+    rows = [[f"SR-{n:03d}", f"Zbiór nr {n} – źródła łąk", f"Opis zbioru {n}.", "wydzial-srodowiska", "co roku",
+             "2024-05-01"] for n in range(1, 201)]
+    return header, rows
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "steward")
+def test_200_rows_with_broken_ones_report_each_by_row_and_column_and_change_nothing():
+    header, rows = questionnaire_200()
+    assert run_import(xlsx(rows[:20], header))["imported"] is True       # an earlier import
+    before = records()
+    rows = [list(r) for r in rows]
+    for row in rows[:20]:
+        row[2] = "Opis zmieniony, który nie może się zapisać."
+    rows[9][4] = "co kwartał albo rzadziej"        # spreadsheet row 11: unknown vocabulary value
+    rows[19][5] = "2024-02-31"                      # row 21: a date that does not exist
+    rows[29][1] = ""                                # row 31: required title missing
+    rows[39][0] = "SR-002"                          # row 41: duplicate identifier
+    rows[49][1] = "Żółta łąka".encode().decode("cp1250")  # row 51: UTF-8 read as Windows-1250
+    report = run_import(xlsx(rows, header))
+    found = sorted((int(e["row"]), e["field"]) for e in report["errors"])
+    assert found == [(11, "frequency"), (21, "issued"), (31, "title"), (41, "identifier"), (51, "title")]
+    assert all(e["message"] for e in report["errors"])
+    assert report["imported"] is False
+    assert records() == before

@@ -210,6 +210,17 @@ def _columns(header_row: list[Any]) -> dict[int, Column]:
     return found
 
 
+def looks_mis_encoded(text: str) -> bool:
+    """UTF-8 text read as Windows-1250 (or pasted so): re-encoding it gives valid UTF-8 back."""
+    if text.isascii():
+        return "\ufffd" in text
+    try:
+        repaired = text.encode("cp1250").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return "\ufffd" in text
+    return repaired != text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -235,6 +246,8 @@ def parse_rows(table: list[list[Any]], translate=lambda s: s) -> Iterator[Row]:
         row = Row(offset, {})
         for key, text in texts.items():
             column = COLUMN_BY_KEY[key]
+            if looks_mis_encoded(text):
+                row.error(key, translate("The text looks wrongly encoded (save the file as UTF-8): %s") % text)
             if column.vocabulary and text:
                 parts = [p for p in (s.strip() for s in text.split(MULTI_SEPARATOR)) if p] \
                     if column.multiple else [text]
@@ -249,6 +262,8 @@ def parse_rows(table: list[list[Any]], translate=lambda s: s) -> Iterator[Row]:
                 row.data[key] = [] if column.multiple and not text else text
         if not row.data.get("identifier"):
             row.error("identifier", translate("Missing value"))
+        if "title" in row.data and not row.data["title"]:  # CKAN would put the URL name in an empty title
+            row.error("title", translate("Missing value"))
         _pseudo_columns(row.data)
         yield row
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
 
 __all__ = [
+    "urbanaudit_calendar_date",
     "urbanaudit_geojson",
     "urbanaudit_identifier",
     "urbanaudit_positive_number",
@@ -46,6 +48,19 @@ def urbanaudit_identifier(key, data, errors, context):
         query = query.filter(model.Package.id != own_id)
     if query.first():
         errors[key].append(tk._("Another record of the inventory already has this identifier."))
+
+
+def urbanaudit_calendar_date(value):
+    """After dcat_date (which checks the shape only): a YYYY-MM-DD date must exist in the calendar."""
+    if _empty(value) or not isinstance(value, str):
+        return value
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", value)
+    if match:
+        try:
+            date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            raise tk.Invalid(tk._("This date does not exist: %s") % value) from None
+    return value
 
 
 def urbanaudit_positive_number(value):
