@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import ckan.lib.plugins as lib_plugins
 import ckan.plugins.toolkit as tk
 from ckan import model
 
@@ -103,15 +102,6 @@ def _flatten(errors: dict, prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def _validate(context: dict, data: dict, update: bool) -> dict:
-    plugin = lib_plugins.lookup_package_plugin("dataset")
-    schema = plugin.update_package_schema() if update else plugin.create_package_schema()
-    validation_context = {**context, "model": model, "session": model.Session}
-    _, errors = lib_plugins.plugin_validate(plugin, validation_context, data,
-                                            schema, "package_update" if update else "package_create")
-    return errors
-
-
 def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context: dict) -> tuple[q.Row, dict, str]:
     """What a row does: (row, dataset dict, "create" | "update" | "unchanged" | "error"); errors go on the row."""
     org_name = row.data.get("owner_org")
@@ -136,10 +126,35 @@ def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context
                             data if existing is None else {"id": existing["id"], **data})
         except tk.NotAuthorized:
             row.error("owner_org", tk._("You may not edit the records of this department"))
-        else:
-            for field, message in _flatten(_validate(dict(user_context), data, existing is not None)):
-                row.error(ERROR_COLUMNS.get(field, field), message)
     return row, data, "error" if row.errors else action
+
+
+def _upload(data_dict: dict) -> tuple[str, bytes]:
+    upload = data_dict.get("upload")
+    if upload is not None and hasattr(upload, "read"):
+        filename, content = upload.filename or "", upload.read()
+    else:
+        filename, content = data_dict.get("filename") or "", data_dict.get("content")
+    if not content:
+        raise tk.ValidationError({"upload": [tk._("Missing value")]})
+    return filename, content.encode("utf-8") if isinstance(content, str) else content
+
+
+def _save(plans: list, user_context: dict, report: dict) -> None:
+    """Save the rows in the current transaction, commit deferred; validation errors go on the rows."""
+    write_context = {**user_context, "defer_commit": True, "return_id_only": True}
+    for row, data, action in plans:
+        if action == "unchanged":
+            report["unchanged"].append(row.data["identifier"])
+        if action not in ("create", "update"):
+            continue
+        try:
+            tk.get_action("package_create" if action == "create" else "package_update")(dict(write_context), data)
+        except tk.ValidationError as error:
+            for field, message in _flatten(error.error_dict):
+                row.error(ERROR_COLUMNS.get(field, field), message)
+            continue
+        report["created" if action == "create" else "updated"].append(row.data["identifier"])
 
 
 def urbanaudit_inventory_import(context, data_dict):
@@ -154,15 +169,7 @@ def urbanaudit_inventory_import(context, data_dict):
     tk.check_access("urbanaudit_inventory_import", context, data_dict)
     dry_run = tk.asbool(data_dict.get("dry_run", False))
     valid_only = tk.asbool(data_dict.get("valid_only", False))
-    upload = data_dict.get("upload")
-    if upload is not None and hasattr(upload, "read"):
-        filename, content = upload.filename or "", upload.read()
-    else:
-        filename, content = data_dict.get("filename") or "", data_dict.get("content")
-    if not content:
-        raise tk.ValidationError({"upload": [tk._("Missing value")]})
-    if isinstance(content, str):
-        content = content.encode("utf-8")
+    filename, content = _upload(data_dict)
     try:
         rows = list(q.parse_rows(q.read_table(filename, content), tk._))
     except q.QuestionnaireError as error:
@@ -182,21 +189,21 @@ def urbanaudit_inventory_import(context, data_dict):
             seen[identifier] = row.number
         plans.append(_plan(row, orgs, existing_ids.get(identifier), user_context))
 
-    errors = [e for row, _, _ in plans for e in row.errors]
-    report: dict[str, Any] = {"rows": len(rows), "created": [], "updated": [], "unchanged": [],
-                              "errors": errors, "dry_run": dry_run}
-    apply = not dry_run and (valid_only or not errors)
-    for row, data, action in plans:
-        if action == "error":
-            continue
-        identifier = row.data["identifier"]
-        if action == "unchanged":
-            report["unchanged"].append(identifier)
-            continue
-        report["created" if action == "create" else "updated"].append(identifier)
-        if apply:
-            tk.get_action("package_create" if action == "create" else "package_update")(dict(user_context), data)
-    report["imported"] = apply
+    report: dict[str, Any] = {"rows": len(rows), "created": [], "updated": [], "unchanged": [], "dry_run": dry_run}
+    # One transaction for the whole file: every row is saved with the commit deferred, then the
+    # transaction is committed, or rolled back on a dry run or when a row fails (unless valid_only).
+    # Search indexing happens at commit, so a rolled-back row never reaches Solr.
+    try:
+        _save(plans, user_context, report)
+        report["errors"] = [e for row, _, _ in plans for e in row.errors]
+        report["imported"] = not dry_run and (valid_only or not report["errors"])
+    except Exception:
+        model.Session.rollback()
+        raise
+    if report["imported"]:
+        model.repo.commit()
+    else:
+        model.Session.rollback()
     return report
 
 
