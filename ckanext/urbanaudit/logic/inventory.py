@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
+from ckan.lib import search
 
 from ckanext.urbanaudit import questionnaire as q
 
@@ -129,6 +131,18 @@ def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context
     return row, data, "error" if row.errors else action
 
 
+@contextmanager
+def _one_solr_commit():
+    """Index the whole import, then make Solr commit once (not once per record and per change)."""
+    previous = tk.config.get("ckan.search.solr_commit")
+    tk.config["ckan.search.solr_commit"] = False
+    try:
+        yield
+    finally:
+        tk.config["ckan.search.solr_commit"] = previous
+        search.commit()
+
+
 def _upload(data_dict: dict) -> tuple[str, bytes]:
     upload = data_dict.get("upload")
     if upload is not None and hasattr(upload, "read"):
@@ -201,7 +215,8 @@ def urbanaudit_inventory_import(context, data_dict):
         model.Session.rollback()
         raise
     if report["imported"]:
-        model.repo.commit()
+        with _one_solr_commit():
+            model.repo.commit()
     else:
         model.Session.rollback()
     return report

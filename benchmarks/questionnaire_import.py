@@ -1,0 +1,129 @@
+"""Benchmark: importing an inventory questionnaire against creating the same records one by one.
+
+    .venv/bin/python benchmarks/questionnaire_import.py [--rows 5000]
+
+Needs the services of `make services`. Uses its own database (urbanaudit_bench, created
+if missing) and Solr site id, so it never touches the test or demo data. Each phase runs
+in a fresh subprocess on a freshly reset database, so its peak memory is its own:
+
+* import   — `urbanaudit_inventory_import` of an XLSX questionnaire of N rows;
+* baseline — `package_create` called N times with the same records (what a script
+             looping over the Action API would do).
+
+Prints rows/s, wall time and peak memory (Python heap by tracemalloc, and max RSS) of
+both, and the ratio import/baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CKAN = str(ROOT / ".venv" / "bin" / "ckan")
+DB = "urbanaudit_bench"
+ENV = {
+    **os.environ,
+    "CKAN_SQLALCHEMY_URL": f"postgresql://ckan_default:ckan_default@127.0.0.1:5432/{DB}",
+    "CKAN_SITE_ID": DB,
+    "CKAN_REDIS_URL": "redis://127.0.0.1:6379/7",
+}
+HEADER = ["Identyfikator [identifier]", "Tytuł [title]", "Opis [notes]", "Wydział (skrót adresu) [owner_org]",
+          "Słowa kluczowe [tag_string]", "Kategoria (UE) [theme]", "Częstotliwość aktualizacji [frequency]",
+          "Poziom dostępu [access_rights]", "Adres danych (URL) [resource_url]", "Format danych [resource_format]"]
+
+
+def rows(n: int) -> list[list[str]]:
+    return [[f"BENCH-{i:05d}", f"Zbiór testowy nr {i} – łąki i źródła", f"Opis zbioru {i}.", "wydzial-testowy",
+             "benchmark,łąki", "Środowisko", "co roku", "publiczny (otwarty)",
+             f"https://dane.example.invalid/{i}.csv", "CSV"] for i in range(n)]
+
+
+def reset() -> None:
+    exists = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-qtAc",
+                             f"SELECT 1 FROM pg_database WHERE datname='{DB}'"], check=False, capture_output=True,
+                            text=True)
+    if exists.stdout.strip() != "1":
+        subprocess.run(["runuser", "-u", "postgres", "--", "createdb", "-O", "ckan_default", DB], check=True)
+    for args in (["db", "clean", "--yes"], ["db", "upgrade"], ["search-index", "clear"]):
+        subprocess.run([CKAN, "-c", str(ROOT / "test.ini"), *args], env=ENV, check=True, capture_output=True)
+
+
+def phase(name: str, n: int) -> dict:
+    """Runs in the subprocess: set up, then time one way of creating n records."""
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+    from ckan.plugins import toolkit as tk
+    from openpyxl import Workbook
+
+    app = make_app(load_config(str(ROOT / "test.ini")))
+    with app._wsgi_app.test_request_context():
+        site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+        context = {"user": site_user}
+        tk.get_action("organization_create")(dict(context), {"name": "wydzial-testowy", "title": "Wydział testowy"})
+        table = rows(n)
+        if name == "import":
+            book = Workbook()
+            book.active.append(HEADER)
+            for row in table:
+                book.active.append(row)
+            buffer = io.BytesIO()
+            book.save(buffer)
+            content = buffer.getvalue()
+        else:
+            from ckanext.urbanaudit import questionnaire as q
+
+            records = [r.data for r in q.parse_rows([HEADER, *table])]
+            for record in records:
+                resource_ = record.pop("__resource")
+                record.update(name=record["identifier"].lower(), owner_org="wydzial-testowy", type="dataset",
+                              resources=[{"url": resource_["url"], "format": resource_["format"]}])
+        tracemalloc.start()
+        started = time.perf_counter()
+        if name == "import":
+            report = tk.get_action("urbanaudit_inventory_import")(
+                dict(context), {"filename": "bench.xlsx", "content": content})
+            assert report["imported"] and len(report["created"]) == n, report["errors"][:3]
+        else:
+            for record in records:
+                tk.get_action("package_create")(dict(context), record)
+        seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        count = tk.get_action("package_search")(dict(context), {"q": "*:*", "rows": 0})["count"]
+    return {"phase": name, "rows": n, "seconds": seconds, "rows_per_s": n / seconds,
+            "heap_peak_mb": peak / 2**20, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "indexed": count}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--phase", choices=["import", "baseline"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.rows)))
+        return
+    results = {}
+    for name in ("import", "baseline"):
+        reset()
+        out = subprocess.run([sys.executable, __file__, "--phase", name, "--rows", str(args.rows)], env=ENV,
+                             check=True, capture_output=True, text=True)
+        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"questionnaire import benchmark, {args.rows} rows (each phase on a fresh database)")
+    print(f"{'phase':<10}{'rows/s':>10}{'seconds':>10}{'heap peak MB':>14}{'max RSS MB':>12}{'indexed':>9}")
+    for name, r in results.items():
+        print(f"{name:<10}{r['rows_per_s']:>10.1f}{r['seconds']:>10.1f}{r['heap_peak_mb']:>14.1f}"
+              f"{r['max_rss_mb']:>12.1f}{r['indexed']:>9}")
+    ratio = results["import"]["rows_per_s"] / results["baseline"]["rows_per_s"]
+    print(f"ratio import/baseline (rows/s): {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
