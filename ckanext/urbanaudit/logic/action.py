@@ -4,9 +4,10 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
 from ckanext.urbanaudit.model import City
 
-__all__ = ["urbanaudit_city_list"]
+__all__ = ["urbanaudit_city_list", "urbanaudit_indicator_value_upsert", "urbanaudit_indicator_values"]
 
 
 @tk.side_effect_free

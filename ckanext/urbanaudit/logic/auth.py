@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-__all__ = ["urbanaudit_city_list"]
+from ckanext.urbanaudit.logic.indicator_value_auth import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+
+__all__ = ["urbanaudit_city_list", "urbanaudit_indicator_value_upsert", "urbanaudit_indicator_values"]
 
 
 @tk.auth_allow_anonymous_access
