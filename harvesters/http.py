@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
@@ -182,17 +183,7 @@ class SourceClient:
                 headers["If-None-Match"] = cached["etag"]
             if cached and cached.get("last_modified"):
                 headers["If-Modified-Since"] = cached["last_modified"]
-        if self.limiter is not None:
-            self.limiter.acquire()
-        self.stats["requests"] += 1
-        try:
-            response = self.session.get(url, headers=headers, timeout=self.timeout)
-        except requests.Timeout:
-            raise SourceError(f"{self.source}: no answer from {url} within {self.timeout:g} s") from None
-        except requests.exceptions.RetryError as e:
-            raise SourceError(f"{self.source}: {url} kept failing after retries ({e})") from None
-        except requests.ConnectionError as e:
-            raise SourceError(f"{self.source}: cannot connect to {url} ({type(e).__name__})") from None
+        response = self._send(url, headers)
         if response.status_code == 304 and cached is not None:
             self.stats["not_modified"] += 1
             return json.loads(cached["body"])
@@ -215,3 +206,20 @@ class SourceClient:
                 "body": response.text,
             }), ex=CACHE_TTL)
         return body
+
+    def _send(self, url: str, headers: dict[str, str]) -> requests.Response:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        self.stats["requests"] += 1
+        try:
+            response = self.session.get(url, headers=headers, timeout=self.timeout)
+        except requests.Timeout:
+            raise SourceError(f"{self.source}: no answer from {url} within {self.timeout:g} s") from None
+        except requests.exceptions.RetryError as e:
+            raise SourceError(f"{self.source}: {url} kept failing after retries ({e})") from None
+        except requests.ConnectionError as e:
+            reason = getattr(e.args[0], "reason", None) if e.args else None
+            if isinstance(reason, (ReadTimeoutError, ConnectTimeoutError)):  # a timeout after the last retry
+                raise SourceError(f"{self.source}: no answer from {url} within {self.timeout:g} s") from None
+            raise SourceError(f"{self.source}: cannot connect to {url} ({type(e).__name__})") from None
+        return response

@@ -6,6 +6,7 @@ query (dict of lists) and returns (status, content type, body bytes).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -36,19 +37,33 @@ class SourceServer:
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []  # request headers, in the order of self.requests
+        self.etags = False  # when True: answers carry an ETag and If-None-Match gets 304
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.requests.append(self.path)
+                server.headers.append(dict(self.headers.items()))
                 handler = server.routes.get(parts.path)
                 if handler is None:
                     status, ctype, body = 404, "application/json", b'{"error": "not found"}'
                 else:
                     status, ctype, body = handler(parse_qs(parts.query))
+                extra = {}
+                if isinstance(ctype, dict):  # a handler may give headers: {"Content-Type": ..., "Retry-After": ...}
+                    extra, ctype = ctype, ctype.get("Content-Type", "application/json")
+                if server.etags and status == 200:
+                    etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                    extra["ETag"] = etag
+                    if self.headers.get("If-None-Match") == etag:
+                        status, body = 304, b""
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
+                for name, value in extra.items():
+                    if name != "Content-Type":
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -15,3 +15,21 @@ def synthetic_banner() -> bool:
 def source_url(source: str) -> str:
     """Base URL of a source API (``bdl``, ``eurostat``, ``danegovpl``, ``gios``), no trailing slash."""
     return tk.config[f"ckanext.urbanaudit.source.{source}_url"].rstrip("/")
+
+
+def http_settings() -> dict:
+    """Keyword arguments of harvesters.http.SourceClient from the configuration."""
+    return {
+        "timeout": float(tk.config["ckanext.urbanaudit.http.timeout"]),
+        "retries": int(tk.config["ckanext.urbanaudit.http.retries"]),
+        "backoff": float(tk.config["ckanext.urbanaudit.http.backoff"]),
+        "max_wait": float(tk.config["ckanext.urbanaudit.http.max_wait"]),
+    }
+
+
+def gone_records() -> str:
+    return tk.config["ckanext.urbanaudit.harvest.gone_records"]
+
+
+def bdl_client_id() -> str:
+    return tk.config["ckanext.urbanaudit.source.bdl_client_id"]
