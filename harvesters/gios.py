@@ -77,9 +77,11 @@ class GiosAirQualityHarvester(UrbanauditHarvester):
     def _sensor_means(client: SourceClient, station: dict, sensor: dict, notes: list[str]) -> dict[str, float]:
         answer = client.get_json(f"data/getData/{sensor['Identyfikator stanowiska']}",
                                  {"page": 0, "size": PAGE_SIZE})
-        where = f"{station['Kod stacji']} {sensor.get('Wskaźnik - kod')} (stanowisko {sensor['Identyfikator stanowiska']})"
+        sensor_id = sensor["Identyfikator stanowiska"]
+        where = f"{station['Kod stacji']} {sensor.get('Wskaźnik - kod')} (stanowisko {sensor_id})"
         if "error_code" in answer:  # manual-measurement sensors have no live data
-            notes.append(f"{where}: {answer.get('error_code')} — {answer.get('error_reason') or answer.get('error_result')}")
+            reason = answer.get("error_reason") or answer.get("error_result")
+            notes.append(f"{where}: {answer.get('error_code')} — {reason}")
             return {}
         if int(answer.get("totalPages") or 1) > 1:
             notes.append(f"{where}: odczytano tylko pierwszą stronę pomiarów z {answer['totalPages']}")
