@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 # ../shared beside the project root (read-only in CI); URBANAUDIT_SHARED overrides it.
 SHARED = Path(os.environ.get("URBANAUDIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
@@ -99,5 +99,30 @@ def ckan_package_search(packages: list[dict]) -> Handler:
         page = packages[start : start + rows]
         body = {"success": True, "result": {"count": len(packages), "results": page}}
         return 200, "application/json", json.dumps(body).encode("utf-8")
+
+    return handler
+
+
+def bdl_paged(url: str, results: Callable[[dict[str, list[str]]], list], **envelope) -> Handler:
+    """A GUS BDL list answer around real ``results``: the recorded pyBDL samples keep only the results, so the
+    paging envelope of the live API (totalRecords, page, pageSize, links.first/self/next/last) is built here,
+    honouring the request's ``page`` (from 0) and ``page-size``."""
+
+    def handler(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        rows = results(query)
+        size = int(query.get("page-size", ["10"])[0])
+        page = int(query.get("page", ["0"])[0])
+        last = max(0, (len(rows) - 1) // size)
+        others = [(k, v) for k, values in query.items() if k not in ("page", "page-size") for v in values]
+
+        def link(number: int) -> str:
+            return url + "?" + urlencode([*others, ("page", number), ("page-size", size)])
+
+        links = {"first": link(0), "self": link(page), "last": link(last)}
+        if page < last:
+            links["next"] = link(page + 1)
+        body = {**envelope, "totalRecords": len(rows), "page": page, "pageSize": size, "links": links,
+                "results": rows[page * size:(page + 1) * size]}
+        return 200, "application/json", json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     return handler

@@ -25,7 +25,7 @@ def _serve(server, document) -> None:
 
 
 @pytest.fixture
-def clean(clean_db, clean_index, clean_queues):
+def clean(clean_db, clean_index, clean_queues, clean_redis):
     """Empty database, search index and harvest queues."""
 
 

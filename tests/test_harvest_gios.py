@@ -32,7 +32,7 @@ def _json(relative: str):
 
 
 @pytest.fixture
-def clean(clean_db, clean_index, clean_queues):
+def clean(clean_db, clean_index, clean_queues, clean_redis):
     """Empty database, search index and harvest queues."""
 
 
