@@ -82,10 +82,10 @@ class BdlHarvester(UrbanauditHarvester):
             subject_variables = sorted(by_subject[subject_id], key=lambda v: v["id"])
             values = sorted((v for var in subject_variables for v in data.get(var["id"], [])),
                             key=lambda v: (v["city"], v["indicator_code"], v["period"]))
-            yield self._record(city, units, subject, subject_variables, values, client)
+            yield self._record(city, units, subject, variables=subject_variables, values=values, client=client)
 
     @staticmethod
-    def _record(city: City, units: dict[str, City], subject: dict, variables: list[dict], values: list[dict],
+    def _record(city: City, units: dict[str, City], subject: dict, *, variables: list[dict], values: list[dict],
                 client: SourceClient) -> Record:
         sid = subject["id"]
         name = " ".join(str(subject.get("name") or sid).split())
