@@ -30,11 +30,11 @@ def _city(value: Any, context: dict) -> str:
     return city.teryt
 
 
-def _matching(pattern: re.Pattern, message: str):
+def _matching(pattern: re.Pattern, message):
     def validator(value: Any) -> str:
         value = str(value).strip()
         if not pattern.match(value):
-            raise tk.Invalid(tk._(message))
+            raise tk.Invalid(message())
         return value
 
     return validator
@@ -76,13 +76,16 @@ def value_schema() -> dict:
     default = tk.get_validator("default")
     return {
         "city": [not_empty, _city],
-        "indicator_code": [not_empty, _matching(CODE, "Indicator codes use letters, digits and . _ : / + - only.")],
+        "indicator_code": [not_empty, _matching(
+            CODE, lambda: tk._("Indicator codes use letters, digits and . _ : / + - only."))],
         "source_variable": [default(None), _optional_text],
-        "period": [not_empty, _matching(PERIOD, "The period must be a year (2023), or a year with a quarter "
-                                                 "(2023-Q1), half-year (2023-H2) or month (2023-05).")],
+        "period": [not_empty, _matching(PERIOD, lambda: tk._(
+            "The period must be a year (2023), or a year with a quarter (2023-Q1), half-year (2023-H2) "
+            "or month (2023-05)."))],
         "value": [default(None), _number_or_none],
         "unit": [default(None), _optional_text],
-        "source": [not_empty, _matching(SOURCE, "The source is a short lowercase name, e.g. bdl, eurostat, gios.")],
+        "source": [not_empty, _matching(
+            SOURCE, lambda: tk._("The source is a short lowercase name, e.g. bdl, eurostat, gios."))],
         "source_ref": [default(None), _optional_text],
         "method": [default(None), _optional_text],
         "flags": [default([]), _flags],
