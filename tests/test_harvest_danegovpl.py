@@ -35,7 +35,12 @@ def _dataset(number: int) -> dict:
 
 
 @pytest.fixture
-def source(clean_db, clean_index, clean_queues, clean_redis, source_server, ckan_config, monkeypatch, tmp_path):
+def clean(clean_db, clean_index, clean_queues, clean_redis):
+    """Empty database, search index, harvest queues and Redis."""
+
+
+@pytest.fixture
+def source(clean, source_server, ckan_config, monkeypatch, tmp_path):
     monkeypatch.setitem(ckan_config, "ckanext.urbanaudit.source.danegovpl_url", source_server.url)
     (tmp_path / "testowo.yaml").write_text(CITY, "utf-8")
     load(tmp_path / "testowo.yaml")
