@@ -6,13 +6,14 @@ query (dict of lists) and returns (status, content type, body bytes).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 # ../shared beside the project root (read-only in CI); URBANAUDIT_SHARED overrides it.
 SHARED = Path(os.environ.get("URBANAUDIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
@@ -36,19 +37,33 @@ class SourceServer:
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []  # request headers, in the order of self.requests
+        self.etags = False  # when True: answers carry an ETag and If-None-Match gets 304
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.requests.append(self.path)
+                server.headers.append(dict(self.headers.items()))
                 handler = server.routes.get(parts.path)
                 if handler is None:
                     status, ctype, body = 404, "application/json", b'{"error": "not found"}'
                 else:
                     status, ctype, body = handler(parse_qs(parts.query))
+                extra = {}
+                if isinstance(ctype, dict):  # a handler may give headers: {"Content-Type": ..., "Retry-After": ...}
+                    extra, ctype = ctype, ctype.get("Content-Type", "application/json")
+                if server.etags and status == 200:
+                    etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                    extra["ETag"] = etag
+                    if self.headers.get("If-None-Match") == etag:
+                        status, body = 304, b""
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
+                for name, value in extra.items():
+                    if name != "Content-Type":
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -84,5 +99,30 @@ def ckan_package_search(packages: list[dict]) -> Handler:
         page = packages[start : start + rows]
         body = {"success": True, "result": {"count": len(packages), "results": page}}
         return 200, "application/json", json.dumps(body).encode("utf-8")
+
+    return handler
+
+
+def bdl_paged(url: str, results: Callable[[dict[str, list[str]]], list], **envelope) -> Handler:
+    """A GUS BDL list answer around real ``results``: the recorded pyBDL samples keep only the results, so the
+    paging envelope of the live API (totalRecords, page, pageSize, links.first/self/next/last) is built here,
+    honouring the request's ``page`` (from 0) and ``page-size``."""
+
+    def handler(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        rows = results(query)
+        size = int(query.get("page-size", ["10"])[0])
+        page = int(query.get("page", ["0"])[0])
+        last = max(0, (len(rows) - 1) // size)
+        others = [(k, v) for k, values in query.items() if k not in ("page", "page-size") for v in values]
+
+        def link(number: int) -> str:
+            return url + "?" + urlencode([*others, ("page", number), ("page-size", size)])
+
+        links = {"first": link(0), "self": link(page), "last": link(last)}
+        if page < last:
+            links["next"] = link(page + 1)
+        body = {**envelope, "totalRecords": len(rows), "page": page, "pageSize": size, "links": links,
+                "results": rows[page * size:(page + 1) * size]}
+        return 200, "application/json", json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     return handler

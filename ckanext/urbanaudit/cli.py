@@ -95,3 +95,23 @@ def inventory_template(path: str):
     with open(path, "wb") as target:
         target.write(template_workbook())
     click.echo(f"Written {path}")
+
+
+@urbanaudit.group()
+def city():
+    """City files: one YAML per city (schemas/cities/)."""
+
+
+@city.command("load")
+@click.argument("path", type=click.Path(dir_okay=False))
+def city_load(path: str):
+    """Create or update the city of the file at PATH, its organizations and harvest sources. Idempotent."""
+    from ckanext.urbanaudit.city_file import CityFileError, load
+
+    try:
+        report = load(path)
+    except CityFileError as e:
+        raise click.ClickException(str(e)) from None
+    for part, counts in report.items():
+        click.echo(f"{part}: {counts['created']} created, {counts['updated']} updated, "
+                   f"{counts['unchanged']} unchanged")

@@ -27,3 +27,20 @@ def catalog_description() -> dict[str, str]:
         "pl": tk.config["ckanext.urbanaudit.catalog.description_pl"],
         "en": tk.config["ckanext.urbanaudit.catalog.description_en"],
     }
+
+def http_settings() -> dict:
+    """Keyword arguments of harvesters.http.SourceClient from the configuration."""
+    return {
+        "timeout": float(tk.config["ckanext.urbanaudit.http.timeout"]),
+        "retries": int(tk.config["ckanext.urbanaudit.http.retries"]),
+        "backoff": float(tk.config["ckanext.urbanaudit.http.backoff"]),
+        "max_wait": float(tk.config["ckanext.urbanaudit.http.max_wait"]),
+    }
+
+
+def gone_records() -> str:
+    return tk.config["ckanext.urbanaudit.harvest.gone_records"]
+
+
+def bdl_client_id() -> str:
+    return tk.config["ckanext.urbanaudit.source.bdl_client_id"]

@@ -4,7 +4,15 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-__all__ = ["urbanaudit_city_list", "urbanaudit_inventory_export", "urbanaudit_inventory_import"]
+from ckanext.urbanaudit.logic.indicator_value_auth import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+
+__all__ = [
+    "urbanaudit_city_list",
+    "urbanaudit_indicator_value_upsert",
+    "urbanaudit_indicator_values",
+    "urbanaudit_inventory_export",
+    "urbanaudit_inventory_import",
+]
 
 
 @tk.auth_allow_anonymous_access

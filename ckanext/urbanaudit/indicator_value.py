@@ -1,0 +1,93 @@
+"""Indicator values: one number per city, indicator, period and source (table urbanaudit_indicator_value).
+
+Values arrive through the action ``urbanaudit_indicator_value_upsert`` (harvesters, the indicator
+computation, manual entry); this module holds the table and the database side of the upsert.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
+from sqlalchemy.dialects.postgresql import JSONB, insert
+
+# the columns that make a value "the same" value; computed_at only moves when one of them changes
+CONTENT_COLUMNS = ("source_variable", "value", "unit", "source_ref", "method", "flags")
+
+
+class IndicatorValue(tk.BaseModel):
+    __tablename__ = "urbanaudit_indicator_value"
+    __table_args__ = (
+        sa.UniqueConstraint("city_teryt", "indicator_code", "period", "source", name="urbanaudit_indicator_value_key"),
+    )
+
+    id = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    city_teryt = sa.Column(sa.String(7), sa.ForeignKey("urbanaudit_city.teryt"), nullable=False)
+    indicator_code = sa.Column(sa.UnicodeText, nullable=False)
+    source_variable = sa.Column(sa.UnicodeText)
+    period = sa.Column(sa.String(16), nullable=False)
+    value = sa.Column(sa.Numeric)
+    unit = sa.Column(sa.UnicodeText)
+    source = sa.Column(sa.String(50), nullable=False)
+    source_ref = sa.Column(sa.UnicodeText)
+    method = sa.Column(sa.UnicodeText)
+    flags = sa.Column(JSONB, nullable=False, default=list)
+    computed_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value
+        return {
+            "city": self.city_teryt,
+            "indicator_code": self.indicator_code,
+            "source_variable": self.source_variable,
+            "period": self.period,
+            "value": float(value) if isinstance(value, Decimal) else value,
+            "unit": self.unit,
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "method": self.method,
+            "flags": list(self.flags or []),
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+        }
+
+
+def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert or update ``rows`` (already validated); a row equal to the stored one is left untouched.
+
+    Returns counts of created, updated and unchanged rows. One statement per call, in the caller's
+    transaction (the action commits).
+    """
+    if not rows:
+        return {"created": 0, "updated": 0, "unchanged": 0}
+    table = IndicatorValue.__table__
+    now = datetime.utcnow()
+    statement = insert(table).values([{**row, "computed_at": now} for row in rows])
+    excluded = statement.excluded
+    changed = sa.or_(*[table.c[name].is_distinct_from(excluded[name]) for name in CONTENT_COLUMNS])
+    statement = statement.on_conflict_do_update(
+        constraint="urbanaudit_indicator_value_key",
+        set_={**{name: excluded[name] for name in CONTENT_COLUMNS}, "computed_at": excluded.computed_at},
+        where=changed,
+    ).returning(sa.literal_column("(xmax = 0)").label("inserted"))
+    result = model.Session.execute(statement).fetchall()
+    created = sum(1 for r in result if r.inserted)
+    updated = len(result) - created
+    return {"created": created, "updated": updated, "unchanged": len(rows) - len(result)}
+
+
+def series(indicator_code: str, *, cities: list[str] | None = None, source: str | None = None,
+           period_from: str | None = None, period_to: str | None = None, limit: int = 1000) -> list[dict]:
+    query = model.Session.query(IndicatorValue).filter(IndicatorValue.indicator_code == indicator_code)
+    if cities:
+        query = query.filter(IndicatorValue.city_teryt.in_(cities))
+    if source:
+        query = query.filter(IndicatorValue.source == source)
+    if period_from:
+        query = query.filter(IndicatorValue.period >= period_from)
+    if period_to:
+        query = query.filter(IndicatorValue.period <= period_to)
+    query = query.order_by(IndicatorValue.city_teryt, IndicatorValue.period, IndicatorValue.source).limit(limit)
+    return [row.as_dict() for row in query]

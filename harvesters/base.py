@@ -1,0 +1,277 @@
+"""Shared base of the urban-audit harvesters: the re-harvest guarantees live here.
+
+A concrete harvester only says how to read its source: :meth:`UrbanauditHarvester.records` returns, for
+the city of the harvest source, every record the source holds now — an inventory dataset dict and the
+indicator values that come with it. The base class then
+
+- **gather**: hashes each record's content and compares it with what the last import of the same guid
+  stored: a new guid gives a *new* object, a different hash a *change* object, an equal hash **no object
+  at all** (nothing is fetched, validated, written or re-indexed); a guid gone from the source gives a
+  *withdraw* object. If the source cannot be read (HTTP error, timeout, malformed answer) the job gets a
+  gather error naming the source and URL and no object is created, so nothing in the catalogue changes.
+  An answer with no records at all while the catalogue holds some is refused the same way.
+- **import**: creates or updates the inventory record in place (same package id) through the actions,
+  with ``publication_status = published`` and ``owner_org`` = the harvest source's organization (the city
+  organization or department of the city file), and stores the values through
+  ``urbanaudit_indicator_value_upsert``; a withdraw object sets ``publication_status = withdrawn`` (or
+  soft-deletes, if the source or the site says ``gone_records = delete``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckanext.harvest.harvesters.base import HarvesterBase
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
+
+from ckanext.urbanaudit import config as ua_config
+from ckanext.urbanaudit.model import City
+
+log = logging.getLogger(__name__)
+
+NEW, CHANGE, WITHDRAW = "new", "change", "withdraw"
+VALUES_BATCH = 5000
+EU = "http://publications.europa.eu/resource/authority/"
+
+
+@dataclass
+class Record:
+    """One inventory record of a source with the indicator values it carries."""
+
+    guid: str
+    dataset: dict[str, Any]
+    values: list[dict[str, Any]] = field(default_factory=list)
+
+    def content(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "values": self.values}
+
+
+@dataclass
+class Previous:
+    package_id: str
+    content_hash: str | None
+    withdrawn: bool
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def slug(text: str, max_length: int = 100) -> str:
+    text = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
+    return text[:max_length].strip("-")
+
+
+def published_defaults(**fields: Any) -> dict[str, Any]:
+    """Inventory fields every harvested statistical record shares (the source-specific ones override)."""
+    record = {
+        "publication_status": "published",
+        "access_rights": EU + "access-right/PUBLIC",
+        "personal_data": "no",
+        "spatial_resolution": "city",
+        "language": [EU + "language/POL"],
+    }
+    record.update(fields)
+    return record
+
+
+class UrbanauditHarvester(HarvesterBase):
+    """Base of the urban-audit harvesters (not a plugin itself: the subclasses are)."""
+
+    source_key = ""  # the source name in values and in ckanext.urbanaudit.source.<key>_url
+    title = ""
+    description = ""
+
+    # IHarvester
+
+    def info(self) -> dict[str, str]:
+        return {"name": f"urbanaudit_{self.source_key}", "title": self.title, "description": self.description}
+
+    def validate_config(self, config: str | None) -> str:
+        try:
+            parsed = json.loads(config or "{}")
+        except ValueError as e:
+            raise ValueError(f"The configuration is not valid JSON: {e}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("The configuration must be a JSON object")
+        city = City.get(str(parsed.get("city", "")))
+        if city is None:
+            raise ValueError('"city" must name a city loaded from a city file (TERYT code or slug), '
+                             "e.g. {\"city\": \"2661011\"}")
+        if parsed.get("gone_records", "withdraw") not in ("withdraw", "delete"):
+            raise ValueError('"gone_records" must be "withdraw" or "delete"')
+        self.check_config(parsed, city)
+        return config or "{}"
+
+    def gather_stage(self, harvest_job) -> list[str] | None:
+        source = harvest_job.source
+        source_config = json.loads(source.config or "{}")
+        city = City.get(str(source_config.get("city", "")))
+        if city is None:
+            self._save_gather_error(f"The harvest source names no known city: {source.config}", harvest_job)
+            return None
+        client = self.client(source.url)
+        try:
+            records = list(self.records(client, city, source_config))
+        except SourceError as e:
+            self._save_gather_error(f"{e}. Nothing in the catalogue was changed.", harvest_job)
+            return None
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            self._save_gather_error(
+                f"{self.title}: the answer of {source.url} does not have the expected structure "
+                f"({type(e).__name__}: {e}). Nothing in the catalogue was changed.", harvest_job)
+            log.exception("unexpected answer structure")
+            return None
+        log.info("%s: %d records from %s (%s)", self.info()["name"], len(records), source.url, client.stats)
+
+        by_guid: dict[str, Record] = {}
+        for record in records:
+            if record.guid in by_guid:
+                self._save_gather_error(f"{self.title}: two records share the identifier {record.guid}; "
+                                        f"nothing in the catalogue was changed.", harvest_job)
+                return None
+            by_guid[record.guid] = record
+        previous = self.previous_imports(source.id)
+        live = {guid for guid, prev in previous.items() if not prev.withdrawn}
+        if not by_guid and live:
+            self._save_gather_error(f"{self.title}: {source.url} returned no records although {len(live)} are "
+                                    f"in the catalogue; nothing was withdrawn.", harvest_job)
+            return None
+
+        ids = []
+        for guid, record in by_guid.items():
+            content = record.content()
+            digest = content_hash(content)
+            prev = previous.get(guid)
+            if prev is not None and prev.content_hash == digest and not prev.withdrawn:
+                continue  # unchanged: no object, no fetch, no import, no re-index
+            status = NEW if prev is None else CHANGE
+            ids.append(self._object(harvest_job, guid, status=status, digest=digest, prev=prev, content=content))
+        for guid in sorted(live - set(by_guid)):
+            ids.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=previous[guid], content=None))
+        return ids
+
+    def fetch_stage(self, harvest_object) -> bool:
+        # the gather stage already holds each record's full content (it needs it for the hash)
+        return True
+
+    def import_stage(self, harvest_object) -> bool | str:
+        extras = {e.key: e.value for e in harvest_object.extras}
+        status = extras.get("status")
+        context = {"user": self._get_user_name()}
+        source_config = json.loads(harvest_object.source.config or "{}")
+        try:
+            if status == WITHDRAW:
+                return self._withdraw(harvest_object, context, source_config)
+            content = json.loads(harvest_object.content)
+            package = self._save_dataset(harvest_object, context, content["dataset"])
+            values = [dict(v, source_ref=package["id"]) for v in content["values"]]
+            for start in range(0, len(values), VALUES_BATCH):
+                tk.get_action("urbanaudit_indicator_value_upsert")(
+                    dict(context, defer_commit=True), {"values": values[start:start + VALUES_BATCH]})
+        except tk.ValidationError as e:
+            model.Session.rollback()
+            self._save_object_error(f"Record {harvest_object.guid} does not fit the inventory schema: "
+                                    f"{_summary(e)}", harvest_object, "Import")
+            return False
+        model.Session.query(HarvestObject).filter(
+            HarvestObject.package_id == package["id"], HarvestObject.id != harvest_object.id
+        ).update({"current": False}, synchronize_session=False)
+        harvest_object.package_id = package["id"]
+        harvest_object.current = True
+        harvest_object.save()
+        model.Session.commit()
+        return True
+
+    # what a concrete harvester provides
+
+    def check_config(self, config: dict[str, Any], city: City) -> None:
+        """Raise ValueError with a clear message for a bad source configuration."""
+
+    def client_options(self) -> dict[str, Any]:
+        return {}
+
+    def records(self, client: SourceClient, city: City, config: dict[str, Any]) -> Iterable[Record]:
+        raise NotImplementedError
+
+    # helpers
+
+    def client(self, base_url: str) -> SourceClient:
+        options = {**ua_config.http_settings(), **self.client_options()}
+        return SourceClient(self.title or self.source_key, base_url, namespace=tk.config["ckan.site_id"], **options)
+
+    @staticmethod
+    def previous_imports(source_id: str) -> dict[str, Previous]:
+        """Per guid, what the last successful import of this source left in the catalogue."""
+        objects = (
+            model.Session.query(HarvestObject)
+            .filter(HarvestObject.harvest_source_id == source_id, HarvestObject.state == "COMPLETE",
+                    HarvestObject.package_id.isnot(None))
+            .order_by(HarvestObject.guid, HarvestObject.import_finished.desc())
+        )
+        previous: dict[str, Previous] = {}
+        for obj in objects:
+            if obj.guid in previous:
+                continue
+            extras = {e.key: e.value for e in obj.extras}
+            previous[obj.guid] = Previous(obj.package_id, extras.get("content_hash"),
+                                          extras.get("status") == WITHDRAW)
+        return previous
+
+    def _object(self, job, guid: str, *, status: str, digest: str | None, prev: Previous | None,
+                content: dict | None) -> str:
+        obj = HarvestObject(guid=guid, job=job, package_id=prev.package_id if prev else None,
+                            content=json.dumps(content, ensure_ascii=False) if content is not None else None,
+                            extras=[HarvestObjectExtra(key="status", value=status),
+                                    HarvestObjectExtra(key="content_hash", value=digest or "")])
+        obj.save()
+        return obj.id
+
+    def _save_dataset(self, harvest_object, context: dict, dataset: dict) -> dict:
+        # the harvest source's organization: the city organization or department named in the city file
+        dataset = dict(dataset, owner_org=model.Package.get(harvest_object.source.id).owner_org)
+        dataset.setdefault("publication_status", "published")
+        if harvest_object.package_id and model.Package.get(harvest_object.package_id) is not None:
+            existing = model.Package.get(harvest_object.package_id)
+            dataset.update(id=existing.id, name=existing.name, state="active")
+            return tk.get_action("package_update")(dict(context), dataset)
+        dataset["name"] = self._unique_name(dataset.get("name") or slug(dataset["title"]))
+        return tk.get_action("package_create")(dict(context), dataset)
+
+    @staticmethod
+    def _unique_name(name: str) -> str:
+        name = slug(name, 90) or "record"
+        candidate, n = name, 1
+        while model.Package.get(candidate) is not None:
+            n += 1
+            candidate = f"{name}-{n}"
+        return candidate
+
+    def _withdraw(self, harvest_object, context: dict, source_config: dict) -> bool:
+        package = model.Package.get(harvest_object.package_id)
+        if package is not None and package.state == "active":
+            how = source_config.get("gone_records") or ua_config.gone_records()
+            if how == "delete":
+                tk.get_action("package_delete")(dict(context), {"id": package.id})
+            else:
+                tk.get_action("package_patch")(dict(context), {"id": package.id,
+                                                               "publication_status": "withdrawn"})
+        model.Session.query(HarvestObject).filter(
+            HarvestObject.package_id == harvest_object.package_id
+        ).update({"current": False}, synchronize_session=False)
+        harvest_object.current = False  # reported as "deleted" in the job's statistics
+        harvest_object.save()
+        model.Session.commit()
+        return True
+
+
+def _summary(error: tk.ValidationError) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in (error.error_summary or {}).items()) or str(error.error_dict)
