@@ -4,9 +4,10 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.urbanaudit.danegovpl.actions import current_package_list_with_resources, urbanaudit_danegovpl_report
 from ckanext.urbanaudit.model import City
 
-__all__ = ["urbanaudit_city_list"]
+__all__ = ["current_package_list_with_resources", "urbanaudit_city_list", "urbanaudit_danegovpl_report"]
 
 
 @tk.side_effect_free

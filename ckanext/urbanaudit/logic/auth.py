@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-__all__ = ["urbanaudit_city_list"]
+from ckanext.urbanaudit.danegovpl.auth import urbanaudit_danegovpl_report
+
+__all__ = ["urbanaudit_city_list", "urbanaudit_danegovpl_report"]
 
 
 @tk.auth_allow_anonymous_access

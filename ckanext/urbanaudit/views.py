@@ -1,0 +1,10 @@
+"""Blueprints of the extension, collected from the modules that define them."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def get_blueprints() -> list[Blueprint]:
+    from ckanext.urbanaudit.danegovpl.views import danegovpl
+
+    return [danegovpl]
