@@ -1,6 +1,11 @@
 """A catalogue for the dane.gov.pl tests, created through the Action API (real PostgreSQL and Solr)."""
 from __future__ import annotations
 
+import datetime
+import uuid
+
+from ckan import model
+from ckan.lib import search
 from ckan.tests import factories, helpers
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -57,3 +62,42 @@ def build() -> dict[str, dict]:
     helpers.call_action("package_delete", id=deleted_draft["id"])
     records["deleted_draft"] = deleted_draft
     return records
+
+
+def bulk_published(count: int) -> set[str]:
+    """``count`` published records written straight to the database (what package_create stores
+    for our schema), all modified at the same instant: the worst case for paging."""
+    org = factories.Organization()
+    created = published(org, "wzor")
+    # the unvalidated dict, as `search-index rebuild` indexes it (scheming fields in extras)
+    template = helpers.call_action("package_show", {"validate": False, "use_cache": False}, id=created["id"])
+    extras = {e["key"]: e["value"] for e in template["extras"]}
+    tag = model.Tag.by_name("dane")
+    modified = datetime.datetime(2026, 1, 1)
+    packages, package_extras, package_tags, resources, pkg_dicts = [], [], [], [], [template]
+    for i in range(count - 1):
+        pkg_id, res_id = str(uuid.uuid4()), str(uuid.uuid4())
+        packages.append({"id": pkg_id, "name": f"zbior-{i:04d}", "title": f"Zbiór {i}", "notes": "Opis.",
+                         "owner_org": org["id"], "license_id": "cc-by", "type": "dataset", "state": "active",
+                         "private": False, "metadata_created": modified, "metadata_modified": modified})
+        package_extras += [{"id": str(uuid.uuid4()), "package_id": pkg_id, "key": k, "value": v, "state": "active"}
+                           for k, v in extras.items()]
+        package_tags.append({"id": str(uuid.uuid4()), "package_id": pkg_id, "tag_id": tag.id, "state": "active"})
+        url = f"https://dane.example.com/{i}.csv"
+        resources.append({"id": res_id, "package_id": pkg_id, "url": url, "format": "CSV", "position": 0,
+                          "state": "active", "extras": "{}"})
+        pkg_dicts.append({**template, "id": pkg_id, "name": f"zbior-{i:04d}", "title": f"Zbiór {i}",
+                          "resources": [{**template["resources"][0], "id": res_id, "package_id": pkg_id, "url": url}]})
+    # plain inserts (no ORM events: nothing is indexed twice), then one index call per record
+    model.Session.execute(model.package_table.insert(), packages)
+    model.Session.execute(model.package_extra_table.insert(), package_extras)
+    model.Session.execute(model.package_tag_table.insert(), package_tags)
+    model.Session.execute(model.resource_table.insert(), resources)
+    model.Session.execute(model.package_table.update().values(metadata_modified=modified))
+    model.Session.commit()
+    index = search.index_for("Package")
+    for pkg_dict in pkg_dicts:
+        index.index_package({**pkg_dict, "metadata_modified": modified.isoformat()}, defer_commit=True)
+    search.commit()
+    ids = {d["id"] for d in pkg_dicts}
+    return ids
