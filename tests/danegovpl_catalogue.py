@@ -64,11 +64,11 @@ def build() -> dict[str, dict]:
     return records
 
 
-def bulk_published(count: int) -> set[str]:
+def bulk_published(count: int, prefix: str = "zbior") -> set[str]:
     """``count`` published records written straight to the database (what package_create stores
     for our schema), all modified at the same instant: the worst case for paging."""
     org = factories.Organization()
-    created = published(org, "wzor")
+    created = published(org, f"{prefix}-wzor")
     # the unvalidated dict, as `search-index rebuild` indexes it (scheming fields in extras)
     template = helpers.call_action("package_show", {"validate": False, "use_cache": False}, id=created["id"])
     extras = {e["key"]: e["value"] for e in template["extras"]}
@@ -77,7 +77,7 @@ def bulk_published(count: int) -> set[str]:
     packages, package_extras, package_tags, resources, pkg_dicts = [], [], [], [], [template]
     for i in range(count - 1):
         pkg_id, res_id = str(uuid.uuid4()), str(uuid.uuid4())
-        packages.append({"id": pkg_id, "name": f"zbior-{i:04d}", "title": f"Zbiór {i}", "notes": "Opis.",
+        packages.append({"id": pkg_id, "name": f"{prefix}-{i:05d}", "title": f"Zbiór {i}", "notes": "Opis.",
                          "owner_org": org["id"], "license_id": "cc-by", "type": "dataset", "state": "active",
                          "private": False, "metadata_created": modified, "metadata_modified": modified})
         package_extras += [{"id": str(uuid.uuid4()), "package_id": pkg_id, "key": k, "value": v, "state": "active"}
@@ -86,7 +86,7 @@ def bulk_published(count: int) -> set[str]:
         url = f"https://dane.example.com/{i}.csv"
         resources.append({"id": res_id, "package_id": pkg_id, "url": url, "format": "CSV", "position": 0,
                           "state": "active", "extras": "{}"})
-        pkg_dicts.append({**template, "id": pkg_id, "name": f"zbior-{i:04d}", "title": f"Zbiór {i}",
+        pkg_dicts.append({**template, "id": pkg_id, "name": f"{prefix}-{i:05d}", "title": f"Zbiór {i}",
                           "resources": [{**template["resources"][0], "id": res_id, "package_id": pkg_id, "url": url}]})
     # plain inserts (no ORM events: nothing is indexed twice), then one index call per record
     model.Session.execute(model.package_table.insert(), packages)

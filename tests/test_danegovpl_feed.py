@@ -90,7 +90,8 @@ def test_full_record_is_mapped_field_by_field():
     assert text("d:description/d:polish", second).startswith("Zasób „drzewa.geojson” zbioru danych „Rejestr drzew")
     warnings = {w["name"]: w["warnings"] for w in report.warnings}
     assert set(warnings["rejestr-drzew"]) >= {
-        "shortened_description", "generated_resource_description", "skipped_http_resource", "no_english"}
+        "shortened_description", "generated_resource_description", "skipped_http_resource"}
+    assert report.without_english == 5
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")

@@ -49,7 +49,7 @@ def danegovpl_export(file: str):
     valid, errors = feed.validate(file)
     click.echo(
         f"{file}: {report.published} published, {report.withdrawn} withdrawn, {report.resources} resources, "
-        f"{len(report.excluded)} records left out, {report.seconds} s."
+        f"{report.excluded_count} records left out, {report.seconds} s."
     )
     for reason, count in sorted(report.reasons.items()):
         click.echo(f"  left out ({reason}): {count}")

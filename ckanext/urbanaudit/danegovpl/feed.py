@@ -27,8 +27,9 @@ from sqlalchemy import Integer, cast, func
 
 from ckanext.urbanaudit.danegovpl import mapping
 
-FORMAT_VERSION = 1  # bump when the mapping changes, so cached feeds are rebuilt
+FORMAT_VERSION = 3  # bump when the mapping changes, so cached feeds are rebuilt
 BATCH = 500
+LISTED = 1000  # records listed by name per list (excluded, adapted); all are counted, memory stays bounded
 XSD_NAME = "xml_import_otwarte_dane_1_10.xsd"
 
 
@@ -39,9 +40,13 @@ class Report:
     published: int = 0
     withdrawn: int = 0
     resources: int = 0
+    without_english: int = 0
     excluded: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
+    adaptations: dict[str, int] = field(default_factory=dict)
+    excluded_count: int = 0
+    adapted_count: int = 0
     md5: str = ""
     size: int = 0
     generated: str = ""
@@ -89,11 +94,14 @@ def iter_packages(batch: int = BATCH) -> Iterator[tuple[dict, bool]]:
             "q": "*:*", "fq": "+dataset_type:dataset", "sort": "id asc", "rows": batch, "start": start,
             "include_private": True,
         })
-        results = page["results"]
-        for pkg in results:
-            yield pkg, False
-        start += len(results)
-        if not results or start >= page["count"]:
+        count, results = page["count"], page["results"]
+        del page
+        fetched = len(results)
+        results.reverse()
+        while results:  # hand each dict over and let it go: one batch alive at a time
+            yield results.pop(), False
+        start += fetched
+        if not fetched or start >= count:
             break
     deleted_ids = (
         model.Session.query(model.Package.id)
@@ -115,6 +123,7 @@ def write(out: IO[bytes] | str, *, site_url: str | None = None,
     site_url = site_url or tk.config.get("ckan.site_url") or ""
     report = Report()
     reasons: Counter[str] = Counter()
+    adaptations: Counter[str] = Counter()
     started = time.perf_counter()
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -127,7 +136,9 @@ def write(out: IO[bytes] | str, *, site_url: str | None = None,
                     if deleted:
                         continue  # deleted and not publishable: it never went out, nothing to withdraw
                     reasons.update(decision.reasons)
-                    report.excluded.append({**entry, "reasons": decision.reasons})
+                    report.excluded_count += 1
+                    if len(report.excluded) < LISTED:
+                        report.excluded.append({**entry, "reasons": decision.reasons})
                     continue
                 element = mapping.dataset_element(pkg, decision, site_url=site_url)
                 xf.write(element, pretty_print=True)
@@ -136,9 +147,16 @@ def write(out: IO[bytes] | str, *, site_url: str | None = None,
                     report.published += 1
                 else:
                     report.withdrawn += 1
+                if "no_english" in decision.warnings:
+                    # true of every record while the schema has no English fields: counted, not listed
+                    report.without_english += 1
+                    decision.warnings.remove("no_english")
                 if decision.warnings:
-                    report.warnings.append({**entry, "warnings": decision.warnings})
-    report.reasons = dict(reasons)
+                    adaptations.update(decision.warnings)
+                    report.adapted_count += 1
+                    if len(report.warnings) < LISTED:
+                        report.warnings.append({**entry, "warnings": decision.warnings})
+    report.reasons, report.adaptations = dict(reasons), dict(adaptations)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -234,5 +252,5 @@ def report_for_user(report: Report, user_orgs: set[str] | None) -> dict[str, Any
     if user_orgs is not None:
         data["excluded"] = [e for e in report.excluded if e.get("owner_org") in user_orgs]
         data["warnings"] = [w for w in report.warnings if w.get("owner_org") in user_orgs]
-    data["excluded_total"] = len(report.excluded)
+    data["excluded_total"] = report.excluded_count
     return data
