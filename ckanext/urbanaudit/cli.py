@@ -115,3 +115,30 @@ def city_load(path: str):
     for part, counts in report.items():
         click.echo(f"{part}: {counts['created']} created, {counts['updated']} updated, "
                    f"{counts['unchanged']} unchanged")
+
+
+@urbanaudit.group()
+def danegovpl():
+    """Publishing to the national portal dane.gov.pl."""
+
+
+@danegovpl.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def danegovpl_export(file: str):
+    """Write the dane.gov.pl XML feed (harvester format 1.10) to FILE and validate it."""
+    from ckanext.urbanaudit.danegovpl import feed
+
+    report = feed.write(file)
+    valid, errors = feed.validate(file)
+    click.echo(
+        f"{file}: {report.published} published, {report.withdrawn} withdrawn, {report.resources} resources, "
+        f"{report.excluded_count} records left out, {report.seconds} s."
+    )
+    for reason, count in sorted(report.reasons.items()):
+        click.echo(f"  left out ({reason}): {count}")
+    if valid:
+        click.secho("Valid against xml_import_otwarte_dane_1_10.xsd (0 errors).", fg="green")
+        return
+    for error in errors:
+        click.echo(f"  {error}", err=True)
+    raise click.ClickException("The feed is not valid against xml_import_otwarte_dane_1_10.xsd.")

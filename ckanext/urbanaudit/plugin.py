@@ -11,14 +11,16 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
+from ckanext.urbanaudit import views
+
 
 @tk.blanket.config_declarations
 @tk.blanket.validators
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
-@tk.blanket.blueprints
 @tk.blanket.cli
+@tk.blanket.blueprints(views.get_blueprints)
 class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)

@@ -1,4 +1,11 @@
-"""Blueprints of the extension (collected by the blanket decorator)."""
-from ckanext.urbanaudit.inventory_views import inventory
+"""Blueprints of the extension, collected from the modules that define them."""
+from __future__ import annotations
 
-__all__ = ["inventory"]
+from flask import Blueprint
+
+
+def get_blueprints() -> list[Blueprint]:
+    from ckanext.urbanaudit.danegovpl.views import danegovpl
+    from ckanext.urbanaudit.inventory_views import inventory
+
+    return [danegovpl, inventory]

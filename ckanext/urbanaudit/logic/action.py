@@ -4,12 +4,15 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.urbanaudit.danegovpl.actions import current_package_list_with_resources, urbanaudit_danegovpl_report
 from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
 from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
 from ckanext.urbanaudit.model import City
 
 __all__ = [
+    "current_package_list_with_resources",
     "urbanaudit_city_list",
+    "urbanaudit_danegovpl_report",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_import",

@@ -4,10 +4,12 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.urbanaudit.danegovpl.auth import urbanaudit_danegovpl_report
 from ckanext.urbanaudit.logic.indicator_value_auth import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
 
 __all__ = [
     "urbanaudit_city_list",
+    "urbanaudit_danegovpl_report",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_export",

@@ -1,0 +1,43 @@
+"""Actions of the dane.gov.pl publishing (imported into logic/action.py)."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckan import authz, model
+
+from ckanext.urbanaudit.danegovpl import ckan_api, feed
+
+__all__ = ["current_package_list_with_resources", "urbanaudit_danegovpl_report"]
+
+
+@tk.side_effect_free
+@tk.chained_action
+def current_package_list_with_resources(original_action, context, data_dict):
+    """The public, published records with their resources, most recently modified first,
+    shaped for dane.gov.pl's CKAN harvester. Without ``limit`` the whole catalogue is
+    returned (dane.gov.pl asks so); with ``limit`` and ``offset`` it pages without loss or
+    duplicates (stable order: metadata_modified desc, id)."""
+    tk.check_access("current_package_list_with_resources", context, data_dict)
+    return ckan_api.package_list(context, data_dict)
+
+
+def _user_orgs(user: str) -> set[str] | None:
+    if authz.is_sysadmin(user):
+        return None
+    user_obj = model.User.get(user)
+    if not user_obj:
+        return set()
+    return {
+        m.group_id for m in model.Session.query(model.Member).filter(
+            model.Member.table_name == "user", model.Member.table_id == user_obj.id,
+            model.Member.state == "active", model.Member.capacity.in_(["admin", "editor"]))
+    }
+
+
+@tk.side_effect_free
+def urbanaudit_danegovpl_report(context, data_dict):
+    """What dane.gov.pl receives: counts, excluded records and why (of the user's
+    departments; all for sysadmins), warnings, MD5 and the XSD validation of the feed.
+    ``rebuild=true`` writes the feed anew even if the catalogue did not change."""
+    tk.check_access("urbanaudit_danegovpl_report", context, data_dict)
+    report = feed.build() if tk.asbool(data_dict.get("rebuild")) else feed.current()
+    return feed.report_for_user(report, _user_orgs(context.get("user") or ""))
