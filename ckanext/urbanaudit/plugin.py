@@ -11,6 +11,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
+from ckanext.urbanaudit.quality.plugin import QualityHooks
+
 
 @tk.blanket.config_declarations
 @tk.blanket.validators
@@ -18,9 +20,13 @@ from ckan.lib.plugins import DefaultTranslation
 @tk.blanket.auth_functions
 @tk.blanket.helpers
 @tk.blanket.cli
-class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
+@tk.blanket.blueprints
+class UrbanauditPlugin(QualityHooks, p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    # quality score (methods in quality/plugin.py)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
 
     # IConfigurer
 

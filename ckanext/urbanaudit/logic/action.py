@@ -5,8 +5,20 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.quality.actions import (
+    harvest_jobs_run,
+    urbanaudit_quality_list,
+    urbanaudit_quality_recompute,
+    urbanaudit_quality_show,
+)
 
-__all__ = ["urbanaudit_city_list"]
+__all__ = [
+    "harvest_jobs_run",
+    "urbanaudit_city_list",
+    "urbanaudit_quality_list",
+    "urbanaudit_quality_recompute",
+    "urbanaudit_quality_show",
+]
 
 
 @tk.side_effect_free

@@ -3,7 +3,18 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-__all__ = ["urbanaudit_city_list"]
+from ckanext.urbanaudit.quality.auth import (
+    urbanaudit_quality_list,
+    urbanaudit_quality_recompute,
+    urbanaudit_quality_show,
+)
+
+__all__ = [
+    "urbanaudit_city_list",
+    "urbanaudit_quality_list",
+    "urbanaudit_quality_recompute",
+    "urbanaudit_quality_show",
+]
 
 
 @tk.auth_allow_anonymous_access
