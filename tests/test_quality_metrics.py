@@ -136,8 +136,8 @@ def test_link_metrics_come_from_stored_checks(voc):
     assert metrics.text(m["why"], m["params"], str) == f"Not checked yet: {ACCESS}"
     broken = metrics.assess(record(), voc, ok_links(ACCESS, DOWNLOAD, status=404), TODAY)
     assert points(broken, "access_url_status") == (0, 50)
-    assert "404" in metrics.text(*[(m["why"], m["params"]) for m in broken.metrics
-                                   if m["id"] == "download_url_status"][0], str)
+    why = next(m for m in broken.metrics if m["id"] == "download_url_status")
+    assert "404" in metrics.text(why["why"], why["params"], str)
     assert broken.score == 405 - 80
 
 

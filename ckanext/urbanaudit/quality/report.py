@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from ckan import authz, model
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ckanext.urbanaudit.quality.metrics import BANDS
 from ckanext.urbanaudit.quality.model import QualityScore
@@ -85,7 +86,7 @@ def unscored(visible: Visible, org_id: str | None = None) -> int:
 
 def most_missed(visible: Visible, org_id: str | None = None, limit: int = 10) -> list[dict]:
     """The metrics that lose the most data sets points: id, label, data sets missing, points lost."""
-    element = sa.func.jsonb_array_elements(QualityScore.metrics).table_valued("value").alias("m")
+    element = sa.func.jsonb_array_elements(QualityScore.metrics).table_valued(sa.column("value", JSONB)).alias("m")
     value = element.c.value
     points = value["points"].astext.cast(sa.Integer)
     possible = value["max"].astext.cast(sa.Integer)

@@ -213,10 +213,14 @@ def recompute(org: str | None = None, ids: Iterable[str] | None = None, batch: i
 
 
 def reindex_now(ids: list[str]) -> None:
-    from ckan.lib.search import rebuild
+    """Re-index the data sets ``ids``; the last one commits, so a search right after sees them all."""
+    from ckan.lib.search import index_for
 
-    if ids:
-        rebuild(package_ids=ids, defer_commit=False, quiet=True)
+    index = index_for(model.Package)
+    context = {"ignore_auth": True, "validate": False, "use_cache": False}
+    for n, package_id in enumerate(ids, 1):
+        pkg = tk.get_action("package_show")(dict(context), {"id": package_id})
+        index.update_dict(pkg, defer_commit=n < len(ids))
 
 
 def latest(package_id: str) -> QualityScore | None:
