@@ -246,3 +246,10 @@ def test_a_finished_harvest_job_queues_the_recompute_of_its_datasets(cli, server
     run_jobs(cli)
     assert store.latest(harvested["id"]) is not None
     assert model.Session.query(LinkCheck).filter_by(url=server.url("/gone.csv")).one().status_code == 404
+
+
+@pytest.mark.usefixtures("clean_db")
+def test_the_portal_builds_the_same_vocabularies_the_metric_tests_use():
+    from tests.test_quality_metrics import voc
+
+    assert store.vocabularies() == voc.__wrapped__()

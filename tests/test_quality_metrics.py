@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from ckanext.urbanaudit import vocabularies
 from ckanext.urbanaudit.quality import metrics, store
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -14,9 +15,30 @@ ACCESS = "https://dane.kielce.eu/drzewa"
 DOWNLOAD = "https://dane.kielce.eu/drzewa.csv"
 
 
+@pytest.fixture(autouse=True)
+def _load_plugins():
+    """Pure functions: no plugins to load for each of these many cases."""
+
+
 @pytest.fixture(scope="module")
 def voc():
-    return store.vocabularies()
+    """What store.vocabularies() builds in the portal, from the same data: vocabularies, licence register,
+    and the inventory schema's fields required for publication."""
+    from importlib.resources import files
+
+    import yaml
+    from ckan.model.license import LicenseRegister
+
+    schema = yaml.safe_load((files("ckanext.urbanaudit.schemas") / "inventory.yaml").read_text("utf-8"))
+    licences = [metrics.Licence(lic.id, lic.title, lic.url or "", lic.isopen()) for lic in LicenseRegister().values()]
+    return metrics.make_vocabularies(
+        file_types=vocabularies.choices("file-type"),
+        themes=(c["value"] for c in vocabularies.choices("data-theme")),
+        frequencies=(c["value"] for c in vocabularies.choices("frequency")),
+        access_rights=(c["value"] for c in vocabularies.choices("access-right")),
+        licences=licences,
+        required_fields=[f["field_name"] for f in schema["dataset_fields"] if f.get("publication_required")],
+        recommended_fields=store.RECOMMENDED_FIELDS)
 
 
 def ok_links(*urls, status=200):
