@@ -108,7 +108,11 @@ def link_results(urls: Iterable[str]) -> dict[str, metrics.LinkResult]:
 
 
 def dataset_ids(org: str | None = None, ids: Iterable[str] | None = None, batch: int = 500) -> Iterator[list[str]]:
-    """Active inventory records (optionally of one department), ``batch`` ids at a time, streamed."""
+    """Active inventory records (optionally of one department), ``batch`` ids at a time.
+
+    Keyset pagination (``id > last`` ... ``LIMIT batch``) rather than one server-side cursor: the caller
+    commits after each batch, which would close a cursor held open across batches, and memory stays flat.
+    """
     query = model.Session.query(model.Package.id).filter(
         model.Package.state == "active", model.Package.type == "dataset")
     if org:
@@ -118,14 +122,14 @@ def dataset_ids(org: str | None = None, ids: Iterable[str] | None = None, batch:
         query = query.filter(model.Package.owner_org == group.id)
     if ids is not None:
         query = query.filter(model.Package.id.in_(list(ids)))
-    chunk: list[str] = []
-    for (pid,) in query.order_by(model.Package.id).yield_per(batch):
-        chunk.append(pid)
-        if len(chunk) == batch:
-            yield chunk
-            chunk = []
-    if chunk:
+    last = None
+    while True:
+        page = query.filter(model.Package.id > last) if last is not None else query
+        chunk = [pid for (pid,) in page.order_by(model.Package.id).limit(batch)]
+        if not chunk:
+            return
         yield chunk
+        last = chunk[-1]
 
 
 # ----------------------------------------------------------------- writing scores
