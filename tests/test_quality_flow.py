@@ -49,6 +49,7 @@ def run_jobs(cli):
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "clean_redis")
 @pytest.mark.ckan_config("ckanext.urbanaudit.quality.link_check_allow", "localhost")
+@pytest.mark.ckan_config("ckanext.urbanaudit.quality.recompute_on_update", True)
 def test_saving_a_dataset_scores_it_in_the_background_with_its_links_checked(cli, server, app):
     org = factories.Organization()
     pkg = dataset(org, resources=[{"url": server.url("/ok.csv"), "download_url": server.url("/nohead.csv"),
@@ -75,6 +76,7 @@ def test_saving_a_dataset_scores_it_in_the_background_with_its_links_checked(cli
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "clean_redis")
 @pytest.mark.ckan_config("ckanext.urbanaudit.quality.link_check_allow", "")
+@pytest.mark.ckan_config("ckanext.urbanaudit.quality.recompute_on_update", True)
 def test_a_steward_url_to_an_internal_address_is_refused_and_scores_no_points(cli, server):
     org = factories.Organization()
     pkg = dataset(org, resources=[{"url": f"http://127.0.0.1:{server.port}/ok.csv", "format": "CSV"},
@@ -253,3 +255,17 @@ def test_the_portal_builds_the_same_vocabularies_the_metric_tests_use():
     from tests.test_quality_metrics import voc
 
     assert store.vocabularies() == voc.__wrapped__()
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "clean_redis")
+@pytest.mark.ckan_config("ckanext.urbanaudit.quality.recompute_on_update", False)
+def test_the_scheduled_run_queues_the_full_recompute_for_the_worker(cli):
+    org = factories.Organization()
+    pkgs = [dataset(org), dataset(org, private=True)]
+    result = cli.invoke(urbanaudit, ["quality", "recompute", "--all", "--background"])
+    assert result.exit_code == 0, result.output
+    assert "Queued the recompute of 2 data sets" in result.output
+    assert all(store.latest(p["id"]) is None for p in pkgs)
+    run_jobs(cli)
+    assert all(store.latest(p["id"]) is not None for p in pkgs)
+    assert helpers.call_action("package_search", fq="quality_band:[* TO *]", include_private=True)["count"] == 2

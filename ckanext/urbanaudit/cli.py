@@ -46,7 +46,10 @@ def quality():
 @click.option("--check-links", is_flag=True, help="Check the access and download URLs first (slow: network).")
 @click.option("--reindex", type=click.Choice(["inline", "queue", "none"]), default="inline", show_default=True,
               help="Re-index data sets whose score changed now, in background jobs, or not at all.")
-def quality_recompute(all_: bool, org: str | None, ids: tuple[str, ...], check_links: bool, reindex: str):
+@click.option("--background", is_flag=True,
+              help="Queue the work as background jobs of 500 data sets each (what the scheduler does).")
+def quality_recompute(all_: bool, org: str | None, ids: tuple[str, ...], check_links: bool, reindex: str,  # noqa: PLR0917
+                      background: bool):
     """Recompute the quality scores (the scheduler runs `--all` nightly)."""
     import time
 
@@ -67,6 +70,14 @@ def quality_recompute(all_: bool, org: str | None, ids: tuple[str, ...], check_l
             package_ids.append(pkg.id)
     started = time.perf_counter()
     try:
+        if background:
+            queued = 0
+            for chunk in store.dataset_ids(org, package_ids):
+                tk.enqueue_job(jobs.recompute_datasets, [chunk, check_links], title="urbanaudit quality recompute",
+                               rq_kwargs={"timeout": 3600})
+                queued += len(chunk)
+            click.secho(f"Queued the recompute of {queued} data sets.", fg="green")
+            return
         if check_links:
             targets = package_ids or [i for chunk in store.dataset_ids(org) for i in chunk]
             click.echo(f"Link checks made: {jobs.check_links(targets)}")
