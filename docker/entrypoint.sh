@@ -4,7 +4,9 @@
 #   gather     harvest gather consumer
 #   fetch      harvest fetch consumer
 #   worker     CKAN background jobs (RQ) worker
-#   scheduler  "ckan harvester run" every $HARVEST_RUN_INTERVAL seconds
+#   scheduler  "ckan harvester run" every $HARVEST_RUN_INTERVAL seconds, and the full
+#              quality recompute with link checks (queued for the worker) every
+#              $QUALITY_RUN_INTERVAL seconds (default daily)
 #   <other>    run as given, e.g. "ckan search-index rebuild"
 # Every role first writes $CKAN_INI (see write_config).
 set -euo pipefail
@@ -98,8 +100,15 @@ case "$role" in
     fetch)     exec ckan -c "$CKAN_INI" harvester fetch-consumer ;;
     worker)    exec ckan -c "$CKAN_INI" jobs worker ;;
     scheduler)
+        last_quality=0
         while true; do
             ckan_ harvester run || log "harvester run failed (exit $?)"
+            now=$(date +%s)
+            if [ $((now - last_quality)) -ge "${QUALITY_RUN_INTERVAL:-86400}" ]; then
+                ckan_ urbanaudit quality recompute --all --check-links --background \
+                    || log "quality recompute failed (exit $?)"
+                last_quality=$now
+            fi
             sleep "${HARVEST_RUN_INTERVAL:-300}"
         done
         ;;

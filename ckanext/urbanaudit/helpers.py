@@ -6,8 +6,22 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.urbanaudit import config, vocabularies
+from ckanext.urbanaudit.quality.helpers import (
+    urbanaudit_quality_band_label,
+    urbanaudit_quality_dimension_label,
+    urbanaudit_quality_for,
+    urbanaudit_quality_text,
+)
 
-__all__ = ["urbanaudit_is_synthetic", "urbanaudit_synthetic_banner", "urbanaudit_vocabulary_choices"]
+__all__ = [
+    "urbanaudit_is_synthetic",
+    "urbanaudit_quality_band_label",
+    "urbanaudit_quality_dimension_label",
+    "urbanaudit_quality_for",
+    "urbanaudit_quality_text",
+    "urbanaudit_synthetic_banner",
+    "urbanaudit_vocabulary_choices",
+]
 
 
 def urbanaudit_vocabulary_choices(field: dict[str, Any]) -> list[dict]:

@@ -12,6 +12,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.urbanaudit import views
+from ckanext.urbanaudit.quality.plugin import QualityHooks
 
 
 @tk.blanket.config_declarations
@@ -21,9 +22,12 @@ from ckanext.urbanaudit import views
 @tk.blanket.helpers
 @tk.blanket.cli
 @tk.blanket.blueprints(views.get_blueprints)
-class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
+class UrbanauditPlugin(QualityHooks, p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    # quality score (methods in quality/plugin.py)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
 
     # IConfigurer
 

@@ -7,5 +7,6 @@ from flask import Blueprint
 def get_blueprints() -> list[Blueprint]:
     from ckanext.urbanaudit.danegovpl.views import danegovpl
     from ckanext.urbanaudit.inventory_views import inventory
+    from ckanext.urbanaudit.quality.views import quality
 
-    return [danegovpl, inventory]
+    return [danegovpl, inventory, quality]

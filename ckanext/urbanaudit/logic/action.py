@@ -8,14 +8,24 @@ from ckanext.urbanaudit.danegovpl.actions import current_package_list_with_resou
 from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
 from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
 from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.quality.actions import (
+    harvest_jobs_run,
+    urbanaudit_quality_list,
+    urbanaudit_quality_recompute,
+    urbanaudit_quality_show,
+)
 
 __all__ = [
     "current_package_list_with_resources",
+    "harvest_jobs_run",
     "urbanaudit_city_list",
     "urbanaudit_danegovpl_report",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_import",
+    "urbanaudit_quality_list",
+    "urbanaudit_quality_recompute",
+    "urbanaudit_quality_show",
 ]
 
 

@@ -6,6 +6,11 @@ from ckan import model
 
 from ckanext.urbanaudit.danegovpl.auth import urbanaudit_danegovpl_report
 from ckanext.urbanaudit.logic.indicator_value_auth import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+from ckanext.urbanaudit.quality.auth import (
+    urbanaudit_quality_list,
+    urbanaudit_quality_recompute,
+    urbanaudit_quality_show,
+)
 
 __all__ = [
     "urbanaudit_city_list",
@@ -14,6 +19,9 @@ __all__ = [
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_export",
     "urbanaudit_inventory_import",
+    "urbanaudit_quality_list",
+    "urbanaudit_quality_recompute",
+    "urbanaudit_quality_show",
 ]
 
 

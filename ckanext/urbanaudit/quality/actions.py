@@ -1,0 +1,135 @@
+"""Actions of the quality score (re-exported by logic/action.py)."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.urbanaudit.quality import jobs, report, store
+
+__all__ = ["harvest_jobs_run", "urbanaudit_quality_list", "urbanaudit_quality_recompute",
+           "urbanaudit_quality_show"]
+
+
+def _package(id_or_name: str | None) -> model.Package:
+    pkg = model.Package.get(id_or_name or "")
+    if pkg is None or pkg.state == "deleted":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+@tk.side_effect_free
+def urbanaudit_quality_show(context, data_dict):
+    """The latest quality score of a data set with every metric, its history and its link checks.
+
+    :param id: id or name of the data set
+    """
+    tk.check_access("urbanaudit_quality_show", context, data_dict)
+    pkg = _package(tk.get_or_bust(data_dict, "id"))
+    row = store.latest(pkg.id)
+    if row is None:
+        raise tk.ObjectNotFound(tk._("This data set has not been scored yet."))
+    result = row.as_dict()
+    result["name"] = pkg.name
+    history = (model.Session.query(store.QualityScore.computed_at, store.QualityScore.score,
+                                   store.QualityScore.band)
+               .filter(store.QualityScore.package_id == pkg.id).order_by(store.QualityScore.computed_at))
+    result["history"] = [{"computed_at": c.isoformat(), "score": s, "band": b} for c, s, b in history]
+    dataset = store.load_datasets([pkg.id])[0]
+    result["link_checks"] = [
+        {"url": r.url, "status_code": r.status_code, "error": r.error, "content_type": r.content_type,
+         "size": r.size, "checked_at": r.checked_at.isoformat() if r.checked_at else None}
+        for r in store.link_results(store.metrics.urls(dataset)).values()
+    ]
+    return result
+
+
+@tk.side_effect_free
+def urbanaudit_quality_list(context, data_dict):
+    """Latest scores of the data sets the caller may see, lowest first.
+
+    :param owner_org: department id or name (optional)
+    :param band: excellent, good, sufficient or bad (optional)
+    :param sort: ``score asc`` (default), ``score desc`` or ``name asc``
+    :param limit: at most 1000 (default 100)
+    :param offset: default 0
+    """
+    tk.check_access("urbanaudit_quality_list", context, data_dict)
+    errors = {}
+    org_id = None
+    if data_dict.get("owner_org"):
+        group = model.Group.get(data_dict["owner_org"])
+        if group is None:
+            raise tk.ObjectNotFound(tk._("Department not found: %s") % data_dict["owner_org"])
+        org_id = group.id
+    band = data_dict.get("band") or None
+    if band and band not in store.metrics.BAND_LABELS:
+        errors["band"] = [tk._("Use one of: excellent, good, sufficient, bad.")]
+    sort = data_dict.get("sort") or "score asc"
+    if sort not in report.SORTS:
+        errors["sort"] = [tk._("Use one of: score asc, score desc, name asc.")]
+    try:
+        limit = int(data_dict.get("limit", 100))
+        offset = int(data_dict.get("offset", 0))
+        if not (0 < limit <= 1000 and offset >= 0):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["limit"] = [tk._("limit must be 1 to 1000 and offset 0 or more.")]
+    if errors:
+        raise tk.ValidationError(errors)
+    visible = report.visible_for(context.get("user"))
+    return report.listing(visible, org_id=org_id, band=band, sort=sort, limit=limit, offset=offset)
+
+
+def urbanaudit_quality_recompute(context, data_dict):
+    """Recompute quality scores now: one data set (``id``), a department (``owner_org``) or all (``all``: true).
+
+    :param check_links: also check the access and download URLs first (default false)
+    :param background: put the work in the background jobs queue instead (default false)
+    """
+    tk.check_access("urbanaudit_quality_recompute", context, data_dict)
+    check = tk.asbool(data_dict.get("check_links", False))
+    if data_dict.get("id"):
+        ids = [_package(data_dict["id"]).id]
+        org = None
+    elif data_dict.get("owner_org"):
+        ids, org = None, data_dict["owner_org"]
+    elif tk.asbool(data_dict.get("all")):
+        ids, org = None, None
+    else:
+        raise tk.ValidationError({"id": [tk._("Give id, owner_org or all.")]})
+    if tk.asbool(data_dict.get("background", False)):
+        targets = ids or [pid for chunk in store.dataset_ids(org) for pid in chunk]
+        job = tk.enqueue_job(jobs.recompute_datasets, [targets, check], title="urbanaudit quality recompute",
+                             rq_kwargs={"timeout": 3600})
+        return {"job": job.id, "datasets": len(targets)}
+    if check:
+        jobs.check_links(ids or [pid for chunk in store.dataset_ids(org) for pid in chunk])
+    stats = store.recompute(org=org, ids=ids, reindex="inline")
+    result = {"datasets": stats.datasets, "new_rows": stats.new_rows, "changed": len(stats.changed),
+              "bands": dict(stats.bands)}
+    if ids:
+        result["score"] = store.latest(ids[0]).as_dict()
+    return result
+
+
+@tk.chained_action
+def harvest_jobs_run(original_action, context, data_dict):
+    """ckanext-harvest marks finished jobs here: score the data sets of each job that just finished."""
+    from ckanext.harvest.model import HarvestJob, HarvestObject
+
+    running = model.Session.query(HarvestJob.id).filter(HarvestJob.status == "Running")
+    if data_dict.get("source_id"):
+        running = running.filter(HarvestJob.source_id == data_dict["source_id"])
+    running_ids = [r[0] for r in running]
+    result = original_action(context, data_dict)
+    if running_ids:
+        finished = model.Session.query(HarvestJob.id, HarvestJob.source_id).filter(
+            HarvestJob.id.in_(running_ids), HarvestJob.status == "Finished")
+        for job_id, source_id in finished:
+            package_ids = [r[0] for r in model.Session.query(HarvestObject.package_id).filter(
+                HarvestObject.harvest_source_id == source_id, HarvestObject.current.is_(True),
+                HarvestObject.package_id.isnot(None)).distinct()]
+            if package_ids:
+                tk.enqueue_job(jobs.recompute_datasets, [package_ids, True],
+                               title=f"urbanaudit quality after harvest job {job_id}", rq_kwargs={"timeout": 3600})
+    return result

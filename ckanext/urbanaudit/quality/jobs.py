@@ -1,0 +1,79 @@
+"""Background work of the quality score (CKAN's RQ jobs) and the link checks it stores."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from sqlalchemy.dialects.postgresql import insert
+
+from ckanext.urbanaudit.quality import linkcheck, metrics, store
+from ckanext.urbanaudit.quality.model import LinkCheck
+
+log = logging.getLogger(__name__)
+
+
+def link_settings() -> linkcheck.Settings:
+    return linkcheck.Settings(
+        allow=tuple(tk.config["ckanext.urbanaudit.quality.link_check_allow"] or ()),
+        timeout=float(tk.config["ckanext.urbanaudit.quality.link_check_timeout"]),
+        max_bytes=int(tk.config["ckanext.urbanaudit.quality.link_check_max_bytes"]),
+        max_redirects=int(tk.config["ckanext.urbanaudit.quality.link_check_max_redirects"]),
+    )
+
+
+def save_outcome(outcome: linkcheck.Outcome, when: datetime | None = None) -> None:
+    values = {"url": outcome.url, "checked_at": when or datetime.utcnow(), "status_code": outcome.status_code,
+              "content_type": outcome.content_type, "size": outcome.size, "final_url": outcome.final_url,
+              "error": outcome.error}
+    statement = insert(LinkCheck.__table__).values(**values)
+    model.Session.execute(statement.on_conflict_do_update(
+        index_elements=["url"], set_={k: statement.excluded[k] for k in values if k != "url"}))
+
+
+def check_links(package_ids: list[str], force: bool = False) -> int:
+    """Check the access and download URLs of the data sets; skips URLs checked recently. Returns checks made."""
+    settings = link_settings()
+    http = linkcheck.session(settings)
+    fresh_after = datetime.utcnow() - timedelta(hours=int(tk.config["ckanext.urbanaudit.quality.link_recheck_hours"]))
+    made = 0
+    for start in range(0, len(package_ids), 200):
+        datasets = store.load_datasets(package_ids[start:start + 200])
+        urls = sorted({u for d in datasets for u in metrics.urls(d)})
+        known = store.link_results(urls)
+        for url in urls:
+            previous = known.get(url)
+            if not force and previous is not None and previous.checked_at and previous.checked_at > fresh_after:
+                continue
+            outcome = linkcheck.check(url, settings, http)
+            save_outcome(outcome)
+            model.Session.commit()
+            made += 1
+    return made
+
+
+def recompute_dataset(package_id: str, links: bool = True) -> dict | None:
+    """RQ job after a data set is created or updated: check its links, score it, re-index it if the score moved."""
+    if links:
+        check_links([package_id])
+    stats = store.recompute(ids=[package_id], reindex="inline")
+    row = store.latest(package_id)
+    log.info("quality of %s: %s", package_id, row.score if row else None)
+    return {"datasets": stats.datasets, "changed": len(stats.changed)}
+
+
+def recompute_datasets(package_ids: list[str], links: bool = True) -> dict:
+    """RQ job after a harvest job: the harvested data sets of its source."""
+    if links:
+        check_links(package_ids)
+    stats = store.recompute(ids=package_ids, reindex="inline")
+    return {"datasets": stats.datasets, "changed": len(stats.changed)}
+
+
+def enqueue_dataset(package_id: str) -> None:
+    try:
+        tk.enqueue_job(recompute_dataset, [package_id], title=f"urbanaudit quality {package_id}",
+                       rq_kwargs={"timeout": 600})
+    except Exception:  # Redis down must never make a dataset save fail
+        log.exception("could not enqueue the quality recompute of %s", package_id)
