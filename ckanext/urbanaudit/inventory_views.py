@@ -20,6 +20,22 @@ def _xlsx(content: bytes, filename: str) -> flask.Response:
                           headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+@inventory.route("/")
+@inventory.route("/department/<org>")
+def overview_page(org: str | None = None):
+    from ckanext.urbanaudit.inventory_overview import overview
+
+    department = None
+    if org:
+        try:
+            department = tk.get_action("organization_show")(_context(), {"id": org, "include_datasets": False})
+        except (tk.ObjectNotFound, tk.NotAuthorized):
+            return tk.abort(404, tk._("Department not found"))
+    lang = tk.h.lang() or "pl"
+    data = overview(_context(), department["id"] if department else None, lang)
+    return tk.render("urbanaudit/inventory_overview.html", {"overview": data, "department": department})
+
+
 @inventory.route("/import", methods=["GET", "POST"])
 def import_page():
     try:
