@@ -33,18 +33,20 @@ def test_steward_creates_and_publishes_a_full_record_through_the_form_pages(app)
     org = factories.Organization(name="wydzial-srodowiska", users=[{"name": "steward", "capacity": "editor"}])
     headers = {"Authorization": factories.APIToken(user=steward["name"])["token"]}
 
+    # what the browser sends from page 1 (hidden fields of the form included)
     response = app.post("/dataset/new", headers=headers, follow_redirects=False,
-                        data={**PAGES[0], "owner_org": org["id"], "save": ""})
+                        data={**PAGES[0], "owner_org": org["id"], "_ckan_phase": "dataset_new_1", "pkg_name": "",
+                              "save": ""})
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    assert response.headers["Location"].endswith("/dataset/new/rejestr-drzew/2")
+    assert response.headers["Location"].endswith("/dataset/new/rejestr-drzew/2"), response.headers["Location"]
     for number, fields in enumerate(PAGES[1:], start=2):
         response = app.post(f"/dataset/new/rejestr-drzew/{number}", headers=headers, data={**fields, "save": ""},
                             follow_redirects=False)
         assert response.status_code == 302, (number, response.get_data(as_text=True)[-2000:])
     assert "/resource/new" in response.headers["Location"]
     response = app.post("/dataset/rejestr-drzew/resource/new", headers=headers, follow_redirects=False,
-                        data={"url": "https://dane.kielce.eu/drzewa.csv", "name": "Rejestr (CSV)", "format": "CSV",
-                              "save": "go-metadata"})
+                        data={"id": "", "url": "https://dane.kielce.eu/drzewa.csv", "name": "Rejestr (CSV)",
+                              "format": "CSV", "save": "go-metadata"})
     assert response.status_code == 302
 
     record = helpers.call_action("package_show", id="rejestr-drzew")
@@ -66,7 +68,8 @@ def test_publishing_on_the_last_page_without_the_earlier_fields_names_them(app):
     org = factories.Organization(users=[{"name": "steward", "capacity": "editor"}])
     headers = {"Authorization": factories.APIToken(user="steward")["token"]}
     app.post("/dataset/new", headers=headers, data={"title": "Szkic", "name": "szkic", "notes": "Opis.",
-                                                    "owner_org": org["id"], "save": ""})
+                                                    "owner_org": org["id"], "_ckan_phase": "dataset_new_1",
+                                                    "pkg_name": "", "save": ""})
     for number in (2, 3, 4):
         app.post(f"/dataset/new/szkic/{number}", headers=headers, data={"save": ""})
     response = app.post("/dataset/new/szkic/5", headers=headers, data={"publication_status": "published", "save": ""})

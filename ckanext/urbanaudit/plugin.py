@@ -12,7 +12,9 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.urbanaudit import views
+from ckanext.urbanaudit.form_pages import use_scheming_form_pages
 from ckanext.urbanaudit.quality.plugin import QualityHooks
+from ckanext.urbanaudit.search import SearchHooks
 
 
 @tk.blanket.config_declarations
@@ -22,12 +24,20 @@ from ckanext.urbanaudit.quality.plugin import QualityHooks
 @tk.blanket.helpers
 @tk.blanket.cli
 @tk.blanket.blueprints(views.get_blueprints)
-class UrbanauditPlugin(QualityHooks, p.SingletonPlugin, DefaultTranslation):
+class UrbanauditPlugin(SearchHooks, QualityHooks, p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.IMiddleware, inherit=True)
     p.implements(p.ITranslation)
-    # quality score (methods in quality/plugin.py)
+    # search facets (search.py) and the quality score (quality/plugin.py)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
+
+    # IMiddleware
+
+    def make_middleware(self, app, config):
+        if hasattr(app, "view_functions"):  # the Flask app
+            use_scheming_form_pages(app)
+        return app
 
     # IConfigurer
 

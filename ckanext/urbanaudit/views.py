@@ -8,5 +8,6 @@ def get_blueprints() -> list[Blueprint]:
     from ckanext.urbanaudit.danegovpl.views import danegovpl
     from ckanext.urbanaudit.inventory_views import inventory
     from ckanext.urbanaudit.quality.views import quality
+    from ckanext.urbanaudit.researchers_views import researchers
 
-    return [danegovpl, inventory, quality]
+    return [danegovpl, inventory, quality, researchers]
