@@ -36,7 +36,7 @@ demo: demo-data
 i18n: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -o ckanext/urbanaudit/i18n/ckanext-urbanaudit.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i ckanext/urbanaudit/i18n/ckanext-urbanaudit.pot -d ckanext/urbanaudit/i18n -D ckanext-urbanaudit --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d ckanext/urbanaudit/i18n -D ckanext-urbanaudit -f
+	$(VENV)/bin/python scripts/i18n_compile.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

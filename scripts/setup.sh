@@ -37,8 +37,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
-# 3. Compiled message catalogues (the .po files are the source).
-.venv/bin/pybabel -q compile -d ckanext/urbanaudit/i18n -D ckanext-urbanaudit -f
+# 3. Compiled message catalogues (the .po files are the source; for pl the supplementary
+#    catalogue of CKAN's own messages, i18n/ckan-core-pl.po, is merged in).
+.venv/bin/python scripts/i18n_compile.py -q
 
 # 4. Solr 9.10.1 classpath (jars land in ~/.m2, never in git).
 if [ ! -s solr/target/classpath.txt ] || [ solr/pom.xml -nt solr/target/classpath.txt ]; then
