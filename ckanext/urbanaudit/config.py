@@ -15,3 +15,15 @@ def synthetic_banner() -> bool:
 def source_url(source: str) -> str:
     """Base URL of a source API (``bdl``, ``eurostat``, ``danegovpl``, ``gios``), no trailing slash."""
     return tk.config[f"ckanext.urbanaudit.source.{source}_url"].rstrip("/")
+
+
+def catalog_publisher() -> tuple[str, str]:
+    """Name and URI of the body that publishes the catalogue (dct:publisher of dcat:Catalog)."""
+    return tk.config["ckanext.urbanaudit.catalog.publisher_name"], tk.config["ckanext.urbanaudit.catalog.publisher_uri"]
+
+
+def catalog_description() -> dict[str, str]:
+    return {
+        "pl": tk.config["ckanext.urbanaudit.catalog.description_pl"],
+        "en": tk.config["ckanext.urbanaudit.catalog.description_en"],
+    }

@@ -17,6 +17,7 @@ from ckan.lib.plugins import DefaultTranslation
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
+@tk.blanket.blueprints
 @tk.blanket.cli
 class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)

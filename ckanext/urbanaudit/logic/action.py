@@ -4,10 +4,17 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+<<<<<<< HEAD
 from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
 from ckanext.urbanaudit.model import City
 
 __all__ = ["urbanaudit_city_list", "urbanaudit_indicator_value_upsert", "urbanaudit_indicator_values"]
+=======
+from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
+from ckanext.urbanaudit.model import City
+
+__all__ = ["urbanaudit_city_list", "urbanaudit_inventory_import"]
+>>>>>>> main
 
 
 @tk.side_effect_free

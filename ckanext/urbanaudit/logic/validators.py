@@ -118,4 +118,7 @@ def urbanaudit_publication_complete(key, data, errors, context):
     for field in publication_required_fields(dataset_type):
         name = field["field_name"]
         if not _present(data, name):
-            errors.setdefault((name,), []).append(tk._("Required for a published record."))
+            # repeating fields report per item and subfield (what scheming's forms expect)
+            subfields = field.get("repeating_subfields")
+            error_key = (name, 0, subfields[0]["field_name"]) if subfields else (name,)
+            errors.setdefault(error_key, []).append(tk._("Required for a published record."))

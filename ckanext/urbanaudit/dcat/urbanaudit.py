@@ -1,0 +1,288 @@
+"""DCAT-AP 3 profile of the urban-audit inventory (entry point ``urbanaudit_dcat_ap``).
+
+It builds on ckanext-dcat's DCAT-AP 3 profile (and is used instead of it): the
+parent writes the DCAT-AP properties the inventory shares with ckanext-dcat's
+scheming schema; this one maps what is ours and makes the output meet the
+DCAT-AP 3 SHACL shapes:
+
+* themes: EU data themes, ISO 37120 themes, Urban Audit domains and the INSPIRE
+  theme all become ``dcat:theme`` SKOS concepts with Polish and English labels;
+* distributions always carry ``dcat:accessURL``; formats become EU file-type
+  URIs and media types IANA URIs (unknown formats a labelled node, never lost);
+* the spatial extent becomes ``dcat:bbox`` and ``dcat:centroid`` literals and a
+  ``locn:Geometry`` node holding the full geometry as WKT;
+* the publisher falls back to the owning department.
+
+Internal inventory fields (steward, storage, software, personal data) are not
+published. Parsing does the reverse, so records harvested from a DCAT
+catalogue produced by this profile come back into the schema.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, GSP, LOCN
+from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
+from geomet import wkt
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from ckanext.urbanaudit import vocabularies
+
+IANA = "https://www.iana.org/assignments/media-types/"
+EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
+LANGUAGES = {"pl": "POL", "en": "ENG", "de": "DEU", "uk": "UKR"}
+# The vocabularies whose values are published as dcat:theme concepts, and the
+# dataset field holding them.
+THEME_FIELDS = {
+    "theme": "data-theme",
+    "iso37120_theme": "iso37120-theme",
+    "urban_audit_domain": "urban-audit-domain",
+    "inspire_theme": "inspire-theme",
+}
+
+
+def concept_uri(vocabulary: str, value: str) -> str:
+    """URI of a vocabulary value: EU/INSPIRE values are URIs already; ours are codes."""
+    if value.startswith(("http://", "https://", "urn:")):
+        return value
+    return f"{vocabularies.load(vocabulary)['vocabulary']}:{value}"
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return parsed if isinstance(parsed, list) else [value]
+    return list(value)
+
+
+class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
+    # ------------------------------------------------------------------ output
+
+    def graph_from_dataset(self, dataset_dict, dataset_ref):
+        super().graph_from_dataset(dataset_dict, dataset_ref)
+        self._themes_to_graph(dataset_dict, dataset_ref)
+        self._distributions_to_graph(dataset_dict, dataset_ref)
+        self._spatial_to_graph(dataset_dict, dataset_ref)
+        self._publisher_fallback(dataset_dict, dataset_ref)
+
+    def graph_from_catalog(self, catalog_dict, catalog_ref):
+        super().graph_from_catalog(catalog_dict, catalog_ref)
+        from ckanext.urbanaudit import config
+
+        g = self.g
+        if not list(g.objects(catalog_ref, DCT.description)):
+            for lang, text in config.catalog_description().items():
+                g.add((catalog_ref, DCT.description, Literal(text, lang=lang)))
+        for language in list(g.objects(catalog_ref, DCT.language)):
+            if isinstance(language, Literal):
+                g.remove((catalog_ref, DCT.language, language))
+                code = LANGUAGES.get(str(language).lower())
+                if code:
+                    ref = URIRef(EU_LANGUAGE + code)
+                    g.add((catalog_ref, DCT.language, ref))
+                    g.add((ref, RDF.type, DCT.LinguisticSystem))
+        for homepage in g.objects(catalog_ref, FOAF.homepage):
+            g.add((homepage, RDF.type, FOAF.Document))
+        if not list(g.objects(catalog_ref, DCT.publisher)):
+            name, uri = config.catalog_publisher()
+            publisher = URIRef(uri)
+            g.add((catalog_ref, DCT.publisher, publisher))
+            g.add((publisher, RDF.type, FOAF.Agent))
+            g.add((publisher, FOAF.name, Literal(name, lang="pl")))
+
+    def _concept(self, vocabulary: str, uri: str) -> URIRef:
+        g = self.g
+        ref = URIRef(uri)
+        g.add((ref, RDF.type, SKOS.Concept))
+        g.add((ref, SKOS.inScheme, URIRef(vocabularies.load(vocabulary)["vocabulary"])))
+        for choice in vocabularies.choices(vocabulary):
+            if concept_uri(vocabulary, choice["value"]) == uri:
+                for lang, label in choice["label"].items():
+                    g.add((ref, SKOS.prefLabel, Literal(label, lang=lang)))
+        return ref
+
+    def _themes_to_graph(self, dataset_dict, dataset_ref):
+        g = self.g
+        # euro_dcat_ap_3 wrote the EU themes; type them (and anything else in dcat:theme) as concepts
+        for field, vocabulary in THEME_FIELDS.items():
+            for value in _as_list(dataset_dict.get(field)):
+                g.add((dataset_ref, DCAT.theme, self._concept(vocabulary, concept_uri(vocabulary, value))))
+        for theme in list(g.objects(dataset_ref, DCAT.theme)):
+            if isinstance(theme, URIRef):
+                g.add((theme, RDF.type, SKOS.Concept))
+
+    def _distributions_to_graph(self, dataset_dict, dataset_ref):
+        g = self.g
+        licence = self._licence_uri(dataset_dict.get("license_id"), dataset_dict.get("license_url"))
+        by_format = {}
+        for choice in vocabularies.choices("file-type"):
+            for key in (choice["code"], choice["label"]["en"], choice["media_type"]):
+                by_format[key.upper()] = choice
+        for distribution in g.objects(dataset_ref, DCAT.distribution):
+            resource = self._resource_for(dataset_dict, distribution)
+            url = (resource or {}).get("url")
+            if licence and not list(g.objects(distribution, DCT.license)):
+                g.add((distribution, DCT.license, licence))
+                g.add((licence, RDF.type, DCT.LicenseDocument))
+            if not list(g.objects(distribution, DCAT.accessURL)) and url:
+                g.add((distribution, DCAT.accessURL, URIRef(url)))
+            for predicate in (DCAT.accessURL, DCAT.downloadURL):
+                for target in g.objects(distribution, predicate):
+                    g.add((target, RDF.type, RDFS.Resource))
+            self._format_to_graph(distribution, by_format)
+
+    def _format_to_graph(self, distribution, by_format: dict[str, dict]):
+        """Literal formats become EU file-type URIs (unknown ones a labelled node), media types IANA URIs."""
+        g = self.g
+        for fmt in list(g.objects(distribution, DCT["format"])):
+            if not isinstance(fmt, Literal):
+                continue
+            g.remove((distribution, DCT["format"], fmt))
+            choice = by_format.get(str(fmt).strip().upper())
+            if choice:
+                node = URIRef(choice["value"])
+                if not list(g.objects(distribution, DCAT.mediaType)):
+                    g.add((distribution, DCAT.mediaType, Literal(choice["media_type"])))
+            else:
+                node = BNode()
+                g.add((node, RDFS.label, fmt))
+            g.add((distribution, DCT["format"], node))
+            g.add((node, RDF.type, DCT.MediaTypeOrExtent))
+        for media in list(g.objects(distribution, DCAT.mediaType)):
+            if isinstance(media, Literal):
+                g.remove((distribution, DCAT.mediaType, media))
+                uri = URIRef(IANA + str(media).strip().lower())
+                g.add((distribution, DCAT.mediaType, uri))
+                g.add((uri, RDF.type, DCT.MediaType))
+
+    @staticmethod
+    def _licence_uri(license_id: str | None, license_url: str | None) -> URIRef | None:
+        """The EU licence vocabulary URI of a CKAN licence, else the licence's own URL."""
+        for choice in vocabularies.choices("licence"):
+            if choice["ckan_license_id"] == license_id:
+                return URIRef(choice["value"])
+        return URIRef(license_url) if license_url else None
+
+    @staticmethod
+    def _resource_for(dataset_dict, distribution) -> dict | None:
+        for resource in dataset_dict.get("resources", []):
+            if str(distribution).endswith("/resource/" + resource.get("id", "")):
+                return resource
+        return None
+
+    def _spatial_to_graph(self, dataset_dict, dataset_ref):
+        g = self.g
+        for location in list(g.objects(dataset_ref, DCT.spatial)):
+            for geometry in list(g.objects(location, LOCN.geometry)):
+                if not isinstance(geometry, Literal):
+                    continue
+                g.remove((location, LOCN.geometry, geometry))
+                try:
+                    geojson = wkt.loads(str(geometry))
+                except (ValueError, TypeError):
+                    continue
+                node = BNode()
+                g.add((location, LOCN.geometry, node))
+                g.add((node, RDF.type, LOCN.Geometry))
+                g.add((node, GSP.asWKT, Literal(str(geometry), datatype=GSP.wktLiteral)))
+                bbox, centroid = _envelope(geojson)
+                if not list(g.objects(location, DCAT.bbox)):
+                    g.add((location, DCAT.bbox, Literal(bbox, datatype=GSP.wktLiteral)))
+                if not list(g.objects(location, DCAT.centroid)):
+                    g.add((location, DCAT.centroid, Literal(centroid, datatype=GSP.wktLiteral)))
+
+    def _publisher_fallback(self, dataset_dict, dataset_ref):
+        g = self.g
+        if list(g.objects(dataset_ref, DCT.publisher)):
+            return
+        org = dataset_dict.get("organization") or {}
+        if not org.get("name"):
+            return
+        from ckan.plugins import toolkit as tk
+
+        publisher = URIRef(tk.url_for("organization.read", id=org["name"], _external=True))
+        g.add((dataset_ref, DCT.publisher, publisher))
+        g.add((publisher, RDF.type, FOAF.Agent))
+        g.add((publisher, FOAF.name, Literal(org.get("title") or org["name"])))
+
+    # ------------------------------------------------------------------- input
+
+    def parse_dataset(self, dataset_dict, dataset_ref):
+        g = self.g
+        geometry = self._parsed_spatial(dataset_ref)
+        self._geometry_nodes_to_literals(dataset_ref)
+        dataset_dict = super().parse_dataset(dataset_dict, dataset_ref)
+        themes = [str(t) for t in g.objects(dataset_ref, DCAT.theme)]
+        for field, vocabulary in THEME_FIELDS.items():
+            known = {concept_uri(vocabulary, c["value"]): c["value"] for c in vocabularies.choices(vocabulary)}
+            values = [known[t] for t in themes if t in known]
+            if field == "inspire_theme":
+                dataset_dict[field] = values[0] if values else dataset_dict.get(field)
+            elif values or field != "theme":
+                dataset_dict[field] = values or dataset_dict.get(field)
+        if dataset_dict.get("theme"):
+            eu = {c["value"] for c in vocabularies.choices("data-theme")}
+            dataset_dict["theme"] = [t for t in _as_list(dataset_dict["theme"]) if t in eu]
+        dataset_dict.update(geometry)
+        if not dataset_dict.get("license_id"):
+            eu_licences = {c["value"]: c["ckan_license_id"] for c in vocabularies.choices("licence")}
+            for distribution in g.objects(dataset_ref, DCAT.distribution):
+                for licence in g.objects(distribution, DCT.license):
+                    if str(licence) in eu_licences:
+                        dataset_dict["license_id"] = eu_licences[str(licence)]
+        file_types = {c["value"]: c for c in vocabularies.choices("file-type")}
+        for resource in dataset_dict.get("resources", []):
+            fmt = resource.get("format") or ""
+            if fmt in file_types:
+                resource["format"] = file_types[fmt]["code"]
+            mimetype = resource.get("mimetype") or ""
+            if mimetype.startswith(IANA):
+                resource["mimetype"] = mimetype[len(IANA):]
+        return dataset_dict
+
+    def _geometry_nodes_to_literals(self, dataset_ref):
+        """The parent parser reads locn:geometry as a literal only; give it one beside each node."""
+        g = self.g
+        for location in g.objects(dataset_ref, DCT.spatial):
+            for node in list(g.objects(location, LOCN.geometry)):
+                if isinstance(node, Literal):
+                    continue
+                g.remove((location, LOCN.geometry, node))
+                for text in g.objects(node, GSP.asWKT):
+                    g.add((location, LOCN.geometry, Literal(str(text), datatype=GSP.wktLiteral)))
+
+    def _parsed_spatial(self, dataset_ref) -> dict:
+        g = self.g
+        for location in g.objects(dataset_ref, DCT.spatial):
+            for geometry in g.objects(location, LOCN.geometry):
+                for text in g.objects(geometry, GSP.asWKT):
+                    try:
+                        return {"spatial": json.dumps(wkt.loads(str(text)))}
+                    except (ValueError, TypeError):
+                        continue
+        return {}
+
+
+def _envelope(geojson: dict) -> tuple[str, str]:
+    xs, ys = [], []
+    stack = [geojson.get("coordinates") or [g.get("coordinates") for g in geojson.get("geometries", [])]]
+    while stack:
+        item = stack.pop()
+        if item and all(isinstance(c, (int, float)) for c in item):
+            xs.append(item[0])
+            ys.append(item[1])
+        elif isinstance(item, list):
+            stack.extend(item)
+    minx, maxx, miny, maxy = min(xs), max(xs), min(ys), max(ys)
+    bbox = (f"POLYGON(({minx} {miny}, {maxx} {miny}, {maxx} {maxy}, {minx} {maxy}, {minx} {miny}))")
+    return bbox, f"POINT({(minx + maxx) / 2} {(miny + maxy) / 2})"
+
+
+__all__ = ["UrbanAuditDCATAPProfile"]

@@ -1,0 +1,4 @@
+"""Blueprints of the extension (collected by the blanket decorator)."""
+from ckanext.urbanaudit.inventory_views import inventory
+
+__all__ = ["inventory"]
