@@ -35,7 +35,6 @@ def demo_load(admin: str, password: str, email: str):
 
 
 @urbanaudit.group()
-<<<<<<< HEAD
 def city():
     """City files: one YAML per city (schemas/cities/)."""
 
@@ -53,7 +52,9 @@ def city_load(path: str):
     for part, counts in report.items():
         click.echo(f"{part}: {counts['created']} created, {counts['updated']} updated, "
                    f"{counts['unchanged']} unchanged")
-=======
+
+
+@urbanaudit.group()
 def inventory():
     """The inventory questionnaire (XLSX/CSV): import, export, template."""
 
@@ -114,4 +115,3 @@ def inventory_template(path: str):
     with open(path, "wb") as target:
         target.write(template_workbook())
     click.echo(f"Written {path}")
->>>>>>> main

@@ -4,17 +4,16 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-<<<<<<< HEAD
 from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
-from ckanext.urbanaudit.model import City
-
-__all__ = ["urbanaudit_city_list", "urbanaudit_indicator_value_upsert", "urbanaudit_indicator_values"]
-=======
 from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
 from ckanext.urbanaudit.model import City
 
-__all__ = ["urbanaudit_city_list", "urbanaudit_inventory_import"]
->>>>>>> main
+__all__ = [
+    "urbanaudit_city_list",
+    "urbanaudit_indicator_value_upsert",
+    "urbanaudit_indicator_values",
+    "urbanaudit_inventory_import",
+]
 
 
 @tk.side_effect_free
