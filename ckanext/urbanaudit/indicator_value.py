@@ -15,7 +15,7 @@ from ckan import model
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 # the columns that make a value "the same" value; computed_at only moves when one of them changes
-CONTENT_COLUMNS = ("source_variable", "value", "unit", "source_ref", "method", "flags")
+CONTENT_COLUMNS = ("source_variable", "value", "unit", "source_ref", "method", "flags", "inputs")
 
 
 class IndicatorValue(tk.BaseModel):
@@ -35,6 +35,8 @@ class IndicatorValue(tk.BaseModel):
     source_ref = sa.Column(sa.UnicodeText)
     method = sa.Column(sa.UnicodeText)
     flags = sa.Column(JSONB, nullable=False, default=list)
+    # provenance of a computed value: the input values it was computed from (migration 0004_indicators)
+    inputs = sa.Column(JSONB, nullable=False, default=list)
     computed_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
 
     def as_dict(self) -> dict[str, Any]:
@@ -50,6 +52,7 @@ class IndicatorValue(tk.BaseModel):
             "source_ref": self.source_ref,
             "method": self.method,
             "flags": list(self.flags or []),
+            "inputs": list(self.inputs or []),
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
         }
 
@@ -64,7 +67,7 @@ def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
         return {"created": 0, "updated": 0, "unchanged": 0}
     table = IndicatorValue.__table__
     now = datetime.utcnow()
-    statement = insert(table).values([{**row, "computed_at": now} for row in rows])
+    statement = insert(table).values([{"inputs": [], **row, "computed_at": now} for row in rows])
     excluded = statement.excluded
     changed = sa.or_(*[table.c[name].is_distinct_from(excluded[name]) for name in CONTENT_COLUMNS])
     statement = statement.on_conflict_do_update(

@@ -5,11 +5,23 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+from ckanext.urbanaudit.logic.indicators import (
+    urbanaudit_city_show,
+    urbanaudit_gaps,
+    urbanaudit_indicator_compute,
+    urbanaudit_indicator_list,
+    urbanaudit_indicator_show,
+)
 from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
 from ckanext.urbanaudit.model import City
 
 __all__ = [
     "urbanaudit_city_list",
+    "urbanaudit_city_show",
+    "urbanaudit_gaps",
+    "urbanaudit_indicator_compute",
+    "urbanaudit_indicator_list",
+    "urbanaudit_indicator_show",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_import",

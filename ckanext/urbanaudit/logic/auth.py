@@ -5,9 +5,21 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.urbanaudit.logic.indicator_value_auth import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+from ckanext.urbanaudit.logic.indicators_auth import (
+    urbanaudit_city_show,
+    urbanaudit_gaps,
+    urbanaudit_indicator_compute,
+    urbanaudit_indicator_list,
+    urbanaudit_indicator_show,
+)
 
 __all__ = [
     "urbanaudit_city_list",
+    "urbanaudit_city_show",
+    "urbanaudit_gaps",
+    "urbanaudit_indicator_compute",
+    "urbanaudit_indicator_list",
+    "urbanaudit_indicator_show",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_export",
