@@ -83,14 +83,34 @@ def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 def series(indicator_code: str, *, cities: list[str] | None = None, source: str | None = None,
            period_from: str | None = None, period_to: str | None = None, limit: int = 1000) -> list[dict]:
-    query = model.Session.query(IndicatorValue).filter(IndicatorValue.indicator_code == indicator_code)
+    # a Core select (no ORM objects): a series of 300 cities × 20 periods is read in one pass
+    table = IndicatorValue.__table__
+    query = sa.select(table).where(table.c.indicator_code == indicator_code)
     if cities:
-        query = query.filter(IndicatorValue.city_teryt.in_(cities))
+        query = query.where(table.c.city_teryt.in_(cities))
     if source:
-        query = query.filter(IndicatorValue.source == source)
+        query = query.where(table.c.source == source)
     if period_from:
-        query = query.filter(IndicatorValue.period >= period_from)
+        query = query.where(table.c.period >= period_from)
     if period_to:
-        query = query.filter(IndicatorValue.period <= period_to)
-    query = query.order_by(IndicatorValue.city_teryt, IndicatorValue.period, IndicatorValue.source).limit(limit)
-    return [row.as_dict() for row in query]
+        query = query.where(table.c.period <= period_to)
+    query = query.order_by(table.c.city_teryt, table.c.period, table.c.source).limit(limit)
+    return [_row_dict(row) for row in model.Session.execute(query)]
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    value = row.value
+    return {
+        "city": row.city_teryt,
+        "indicator_code": row.indicator_code,
+        "source_variable": row.source_variable,
+        "period": row.period,
+        "value": float(value) if isinstance(value, Decimal) else value,
+        "unit": row.unit,
+        "source": row.source,
+        "source_ref": row.source_ref,
+        "method": row.method,
+        "flags": list(row.flags or []),
+        "inputs": list(row.inputs or []),
+        "computed_at": row.computed_at.isoformat() if row.computed_at else None,
+    }
