@@ -5,7 +5,7 @@ Fills the database named by CKAN_SQLALCHEMY_URL (use a test database: it adds 30
 starts `ckan run` on a free loopback port in a subprocess, and measures under 20 concurrent clients:
 
 * /indicator/<code>?city=kielce                (the indicator page: the city and its peers)
-* urbanaudit_indicator_values for 300 cities × 20 periods (6 000 values, one API call)
+* urbanaudit_indicator_values for 300 cities x 20 periods (6 000 values, one API call)
 * /dataset/<id>                                 (CKAN's own dataset page, the baseline of the same run)
 
 and prints p50/p95 latency, throughput and the ratio to the baseline.
@@ -164,7 +164,8 @@ def main():
                 print(f"{label}: HTTP statuses of failed requests: {r['error_codes']}")
         print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, "
               f"`ckan run --threaded` on loopback\n")
-        print(f"{'target':40} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50 ratio':>10} {'rps ratio':>10} {'errors':>7}")
+        print(f"{'target':40} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50 ratio':>10} {'rps ratio':>10} "
+              f"{'errors':>7}")
         for label, r in results.items():
             print(f"{label:40} {r['p50']:8.1f} {r['p95']:8.1f} {r['rps']:8.1f} {r['p50'] / base_p50:10.2f} "
                   f"{r['rps'] / base_rps:10.2f} {r['errors']:7d}")

@@ -152,20 +152,20 @@ def test_derived_indicators_match_hand_computed_values(base_values):
     pop = base_values
     counts = indicator_compute.compute()
     assert counts["created"] > 0
-    # women share: 100000 / population(2020) × 100
+    # women share: 100000 / population(2020) x 100
     assert _computed("UA:female_share")["2020"]["value"] == pytest.approx(100000 / pop["2020"] * 100, abs=1e-4)
-    # sex ratio: 100000 / 90000 × 100 = 111.1111
+    # sex ratio: 100000 / 90000 x 100 = 111.1111
     assert _computed("UA:sex_ratio")["2020"]["value"] == pytest.approx(111.111111, abs=1e-4)
-    # seniors: (20000 + 18000) / population(2020) × 100
+    # seniors: (20000 + 18000) / population(2020) x 100
     assert _computed("UA:share_65_plus")["2020"]["value"] == pytest.approx(38000 / pop["2020"] * 100, abs=1e-4)
-    # old-age dependency: 38000 / (8000 + 9000 + 25000 + 26000 + 24000 + 28000) × 100 = 31.6667
+    # old-age dependency: 38000 / (8000 + 9000 + 25000 + 26000 + 24000 + 28000) x 100 = 31.6667
     assert _computed("UA:old_age_dependency")["2020"]["value"] == pytest.approx(31.666667, abs=1e-4)
     # annual population change from the real Eurostat figures
     change = _computed("UA:population_change")
     assert change["2020"]["value"] == pytest.approx((pop["2020"] / pop["2019"] - 1) * 100, abs=1e-4)
     assert change["2021"]["value"] == pytest.approx((pop["2021"] / pop["2020"] - 1) * 100, abs=1e-4)
     assert "2019" not in change  # no previous year: no row, nothing invented
-    # firefighters per 100 000: 250 / 187000 (BDL, the first choice) × 100 000 = 133.6898
+    # firefighters per 100 000: 250 / 187000 (BDL, the first choice) x 100 000 = 133.6898
     assert _computed("ISO37120:2014:10.1")["2020"]["value"] == pytest.approx(133.689840, abs=1e-4)
     # annual mean of 12 monthly values 21..32 = 26.5
     assert _computed("UA:pm10_annual_mean")["2020"]["value"] == pytest.approx(26.5)
@@ -298,7 +298,7 @@ def test_indicator_show_scales_over_the_peers_with_polarity(cities):
     _sysadmin_upsert(_pm10_values())
     report = helpers.call_action("urbanaudit_indicator_show", id="iso37120-2018-8-2", city="kielce")
     assert report["latest"]["value"] == 25.0 and report["latest"]["period"] == "2024"
-    # lower is better: (max − v) / (max − min) × 100 = (25 − 25) / (25 − 20) × 100 = 0 for Kielce
+    # lower is better: (max - v) / (max - min) x 100 = (25 - 25) / (25 - 20) x 100 = 0 for Kielce
     assert report["scaled"] == 0.0
     assert [(r["city"]["name"], r["scaled"]) for r in report["ranking"]] == [
         ("Białystok", 100.0), ("Lublin", 60.0), ("Kielce", 0.0)]
@@ -367,3 +367,18 @@ def test_private_data_sets_never_appear_on_indicator_or_gap_pages(app, cities):
     helpers.call_action("package_patch", id="iso37120-2014-8-7", private=True)
     assert app.get("/indicator/iso37120-2014-8-7").status_code == 404
     assert "ISO37120:2014:8.7" not in app.get("/gaps").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("with_request_context")
+def test_indicator_datasets_are_in_the_dcat_catalogue(app, cities):
+    load(owner="um-kielce", codes=["ISO37120:2018:8.2", "UA:old_age_dependency"])
+    response = app.get("/catalog.ttl")
+    assert response.status_code == 200
+    from rdflib import Graph
+    from rdflib.namespace import DCAT, DCTERMS
+
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    datasets = graph.subjects(predicate=None, object=DCAT.Dataset)
+    titles = {str(t) for d in datasets for t in graph.objects(d, DCTERMS.title)}
+    assert "ISO37120:2018:8.2 — Stężenie pyłu PM10" in titles
+    assert any(t.startswith("UA:old_age_dependency") for t in titles)

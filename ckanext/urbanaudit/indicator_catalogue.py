@@ -6,7 +6,7 @@ polarity, kind and a ``formula`` saying where its values come from:
 ``source``       harvested as is (BDL, Eurostat, GIOŚ) under the entry's own code;
 ``city``         entered by the owning department (source ``city``);
 ``same_as``      the value of another catalogue entry (the same indicator in another edition);
-``ratio``        sum(numerator) / sum(denominator) × scale (per capita, per 100 000, shares);
+``ratio``        sum(numerator) / sum(denominator) x scale (per capita, per 100 000, shares);
 ``change``       annual % change of an input against the previous year;
 ``annual_mean``  mean of an input's sub-annual values in a year (with a minimum count);
 no formula       no source yet (listed so the gaps page shows it).
@@ -117,7 +117,7 @@ class Catalogue:
         return f"{clause}. {self.themes[clause].get(lang) or self.themes[clause]['en']}"
 
 
-def _check(data: dict) -> list[str]:
+def _check(data: dict) -> list[str]:  # noqa: PLR0912
     problems = []
     entries = data.get("indicators") or []
     codes = [e.get("code") for e in entries]

@@ -68,7 +68,8 @@ class _Store:
         self.rows: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
         table = IndicatorValue.__table__
         query = sa.select(table.c.id, table.c.city_teryt, table.c.indicator_code, table.c.period, table.c.value,
-                          table.c.source, table.c.flags, table.c.unit, table.c.source_ref).where(table.c.indicator_code.in_(codes))
+                          table.c.source, table.c.flags, table.c.unit, table.c.source_ref)
+        query = query.where(table.c.indicator_code.in_(codes))
         if cities:
             query = query.where(table.c.city_teryt.in_(cities))
         for r in model.Session.execute(query):
@@ -197,8 +198,8 @@ class _Computer:
                         "Missing input: " + ", ".join(missing) + ". No value computed.")
 
     @staticmethod
-    def row(ind: Indicator, city: str, period: str, value: Decimal | None, inputs: list[dict], flags: list[str],
-            note: str | None = None) -> dict:
+    def row(ind: Indicator, city: str, period: str, value: Decimal | None, inputs: list[dict],  # noqa: PLR0917
+            flags: list[str], note: str | None = None) -> dict:
         method = ind.method.get("en") or ""
         return {
             "city_teryt": city, "indicator_code": ind.code, "source_variable": None, "period": period,

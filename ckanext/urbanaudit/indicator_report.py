@@ -1,9 +1,9 @@
 """What the indicator pages, the city dashboard and the gaps page show, built from the catalogue and the
 values table (the actions return these dicts; the pages render them, so the API gives the same data).
 
-Scaled value (0–100): min–max over the compared cities (the city and its peers) in the reference period (the
-latest period with a value for the city): ``(v − min) / (max − min) × 100`` when higher is better,
-``(max − v) / (max − min) × 100`` when lower is better; none for neutral indicators, for fewer than two cities
+Scaled value (0-100): min-max over the compared cities (the city and its peers) in the reference period (the
+latest period with a value for the city): ``(v - min) / (max - min) x 100`` when higher is better,
+``(max - v) / (max - min) x 100`` when lower is better; none for neutral indicators, for fewer than two cities
 with a value, or when all values are equal.
 
 Quality-of-life composite: the scaled values of the city's indicators (those with a polarity) are averaged per
@@ -65,7 +65,8 @@ def best_series(rows: list[Any]) -> dict[tuple[str, str], dict[str, dict]]:
         current = slot.get(r.period)
         new = _value_dict(r)
         if current is None or (current["value"] is None and new["value"] is not None) or (
-                (current["value"] is None) == (new["value"] is None) and _rank(new["source"]) < _rank(current["source"])):
+                (current["value"] is None) == (new["value"] is None)
+                and _rank(new["source"]) < _rank(current["source"])):
             slot[r.period] = new
     return out
 
@@ -83,7 +84,7 @@ def is_stale(period: str | None, today: date | None = None) -> bool:
 
 
 def scale(values: dict[str, float], polarity: str) -> tuple[dict[str, float], str | None]:
-    """Scaled 0–100 values per city, or an empty dict and the reason none can be given."""
+    """Scaled 0-100 values per city, or an empty dict and the reason none can be given."""
     if polarity == "neutral":
         return {}, "neutral"
     if len(values) < 2:
@@ -187,7 +188,8 @@ def city_dashboard(city: City, per_theme: int = 4) -> dict[str, Any]:
         scores = [e["scaled"] for e in entries if e["scaled"] is not None]
         if scores:
             theme_scores[clause] = round(fmean(scores), 1)
-        entries.sort(key=lambda e: (e["scaled"] is None, kind_order.get(e["indicator"]["kind"], 9), e["indicator"]["code"]))
+        entries.sort(key=lambda e: (e["scaled"] is None, kind_order.get(e["indicator"]["kind"], 9),
+                                    e["indicator"]["code"]))
         headline.append({"theme": clause, "name": cat.themes[clause], "score": theme_scores.get(clause),
                          "indicators": entries[:per_theme], "count": len(entries)})
     scored = sum(1 for entries in themes.values() for e in entries if e["scaled"] is not None)

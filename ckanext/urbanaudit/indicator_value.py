@@ -83,7 +83,7 @@ def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 def series(indicator_code: str, *, cities: list[str] | None = None, source: str | None = None,
            period_from: str | None = None, period_to: str | None = None, limit: int = 1000) -> list[dict]:
-    # a Core select (no ORM objects): a series of 300 cities × 20 periods is read in one pass
+    # a Core select (no ORM objects): a series of 300 cities x 20 periods is read in one pass
     table = IndicatorValue.__table__
     query = sa.select(table).where(table.c.indicator_code == indicator_code)
     if cities:

@@ -100,10 +100,12 @@ def read(code: str):
                                                            if v["value"] is not None]} for e in report["cities"]],
         "ranking": [{"label": r["city"]["name"], "value": r["value"]} for r in report["ranking"]],
         "unit": report["indicator"]["unit"],
-        "points": [p for p in (_city_point(e["city"]["teryt"], e["city"]["name"], e["latest"]) for e in report["cities"]) if p],
+        "points": [p for e in report["cities"]
+                   if (p := _city_point(e["city"]["teryt"], e["city"]["name"], e["latest"]))],
     }
     return tk.render("urbanaudit/indicators/read.html", {
-        "report": report, "ind": report["indicator"], "lang": _lang(), "chart": json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"),
+        "report": report, "ind": report["indicator"], "lang": _lang(),
+        "chart": json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"),
         "cities": _cities(),
         "api_url": _api_url("urbanaudit_indicator_show", {"id": report["indicator"]["code"], "city": city}),
         "values_api_url": _api_url("urbanaudit_indicator_values", {
@@ -147,7 +149,8 @@ def city(teryt: str):
             for e in theme["indicators"]:
                 rows.append([theme["theme"], e["indicator"]["code"], e["latest"]["period"], e["latest"]["value"],
                              e["indicator"]["unit"], "" if e["scaled"] is None else e["scaled"],
-                             (e["trend"] or {}).get("direction", ""), e["latest"]["source"], " ".join(e["latest"]["flags"])])
+                             (e["trend"] or {}).get("direction", ""), e["latest"]["source"],
+                             " ".join(e["latest"]["flags"])])
         return _csv(rows, f"city-{dashboard['city']['teryt']}.csv")
     return tk.render("urbanaudit/indicators/city.html", {
         "d": dashboard, "lang": _lang(), "cities": _cities(),

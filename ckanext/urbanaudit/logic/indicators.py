@@ -89,7 +89,8 @@ def _city(value: Any) -> City:
 def _entry(ind: Indicator, datasets: dict[str, dict]) -> dict[str, Any]:
     entry = ind.as_dict()
     ds = datasets.get(ind.code)
-    entry["dataset"] = {"name": ds["name"], "owner_org": ds.get("owner_org"), "private": ds.get("private")} if ds else None
+    entry["dataset"] = ({"name": ds["name"], "owner_org": ds.get("owner_org"), "private": ds.get("private")}
+                        if ds else None)
     return entry
 
 
@@ -106,7 +107,7 @@ def urbanaudit_indicator_list(context, data_dict):
 
     :param q: words to find in the code, names, unit or method (optional)
     :param standard: e.g. ``ISO 37120:2018`` (optional)
-    :param theme: ISO 37120:2018 clause 5–23 (optional)
+    :param theme: ISO 37120:2018 clause 5-23 (optional)
     :param availability: ``source`` (computed from the sources), ``city`` (needs the city's input) or ``none``
     :param kind: core, supporting, profile, variable (optional)
     :param limit, offset: paging (default 1000, 0)
