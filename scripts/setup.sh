@@ -11,7 +11,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # 1. System packages (Debian): PostgreSQL 15, Redis, Java + Maven for Solr, libs CKAN needs.
 need=()
-for pkg in postgresql-15 redis-server redis-tools maven default-jre-headless libmagic1 libpq-dev curl; do
+for pkg in postgresql-15 redis-server redis-tools maven default-jre-headless libmagic1 libpq-dev curl chromium chromium-driver; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v python3.11 >/dev/null; then need+=(python3.11 python3.11-venv); fi

@@ -14,8 +14,10 @@ from pathlib import Path
 import ckan
 import polib
 import pytest
+from ckan import model
 from ckan.tests import factories, helpers
 
+from ckanext.urbanaudit.model import City
 from ckanext.urbanaudit.quality import store
 from tests.inventory_records import full_record
 from tests.msgid_recorder import MsgidRecorder
@@ -40,6 +42,11 @@ PAGES = [
     ("/dataset/?q=nic-takiego-nie-ma", None, 200),
     ("/dataset/?vocab_theme=http://publications.europa.eu/resource/authority/data-theme/ENVI", None, 200),
     ("/dla-badaczy", None, 200),
+    ("/indicator", None, 200),
+    ("/indicator?theme=8&availability=source", None, 200),
+    ("/indicator/ISO37120:2018:8.2?city=kielce", None, 200),
+    ("/city/2661011", None, 200),
+    ("/gaps", None, 200),
     (f"/dataset/{DATASET}", None, 200),
     (f"/dataset/{DATASET}/resource/{{resource}}", None, 200),
     (f"/dataset/groups/{DATASET}", None, 200),
@@ -101,6 +108,15 @@ def portal(clean_db, clean_index):
                         url="https://ckan.multimediagdansk.pl", source_type="ckan", owner_org=org["id"],
                         frequency="MANUAL")
     store.recompute(org=ORG)
+    # two cities with PM10 values: the indicator, city and gaps pages show charts, ranking and trends
+    model.Session.add_all([
+        City(teryt="2661011", slug="kielce", name="Kielce", peers=["0663011"], config={"organization": ORG}),
+        City(teryt="0663011", slug="lublin", name="Lublin", peers=[], config={"organization": ORG}),
+    ])
+    model.Session.commit()
+    helpers.call_action("urbanaudit_indicator_value_upsert", {"user": ADMIN}, values=[
+        {"city": city, "indicator_code": "ISO37120:2018:8.2", "period": period, "value": value, "source": "gios"}
+        for city, period, value in (("kielce", "2023", 28.0), ("kielce", "2024", 25.0), ("lublin", "2024", 22.0))])
     return {"resource": record["resources"][0]["id"],
             "tokens": {user: factories.APIToken(user=user)["token"] for user in (EDITOR, ADMIN)}}
 

@@ -44,5 +44,6 @@ class UrbanauditPlugin(SearchHooks, QualityHooks, p.SingletonPlugin, DefaultTran
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
+        tk.add_resource("assets", "urbanaudit")
 
     # ITranslation: DefaultTranslation serves i18n/ckanext-urbanaudit.mo beside this module

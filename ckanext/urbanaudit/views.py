@@ -6,8 +6,9 @@ from flask import Blueprint
 
 def get_blueprints() -> list[Blueprint]:
     from ckanext.urbanaudit.danegovpl.views import danegovpl
+    from ckanext.urbanaudit.indicator_views import indicators
     from ckanext.urbanaudit.inventory_views import inventory
     from ckanext.urbanaudit.quality.views import quality
     from ckanext.urbanaudit.researchers_views import researchers
 
-    return [danegovpl, inventory, quality, researchers]
+    return [danegovpl, indicators, inventory, quality, researchers]

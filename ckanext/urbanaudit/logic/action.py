@@ -6,6 +6,13 @@ from ckan import model
 
 from ckanext.urbanaudit.danegovpl.actions import current_package_list_with_resources, urbanaudit_danegovpl_report
 from ckanext.urbanaudit.logic.indicator_value import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+from ckanext.urbanaudit.logic.indicators import (
+    urbanaudit_city_show,
+    urbanaudit_gaps,
+    urbanaudit_indicator_compute,
+    urbanaudit_indicator_list,
+    urbanaudit_indicator_show,
+)
 from ckanext.urbanaudit.logic.inventory import urbanaudit_inventory_import
 from ckanext.urbanaudit.model import City
 from ckanext.urbanaudit.quality.actions import (
@@ -19,7 +26,12 @@ __all__ = [
     "current_package_list_with_resources",
     "harvest_jobs_run",
     "urbanaudit_city_list",
+    "urbanaudit_city_show",
     "urbanaudit_danegovpl_report",
+    "urbanaudit_gaps",
+    "urbanaudit_indicator_compute",
+    "urbanaudit_indicator_list",
+    "urbanaudit_indicator_show",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_import",

@@ -6,6 +6,13 @@ from ckan import model
 
 from ckanext.urbanaudit.danegovpl.auth import urbanaudit_danegovpl_report
 from ckanext.urbanaudit.logic.indicator_value_auth import urbanaudit_indicator_value_upsert, urbanaudit_indicator_values
+from ckanext.urbanaudit.logic.indicators_auth import (
+    urbanaudit_city_show,
+    urbanaudit_gaps,
+    urbanaudit_indicator_compute,
+    urbanaudit_indicator_list,
+    urbanaudit_indicator_show,
+)
 from ckanext.urbanaudit.quality.auth import (
     urbanaudit_quality_list,
     urbanaudit_quality_recompute,
@@ -14,7 +21,12 @@ from ckanext.urbanaudit.quality.auth import (
 
 __all__ = [
     "urbanaudit_city_list",
+    "urbanaudit_city_show",
     "urbanaudit_danegovpl_report",
+    "urbanaudit_gaps",
+    "urbanaudit_indicator_compute",
+    "urbanaudit_indicator_list",
+    "urbanaudit_indicator_show",
     "urbanaudit_indicator_value_upsert",
     "urbanaudit_indicator_values",
     "urbanaudit_inventory_export",

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 
 from ckanext.urbanaudit import indicator_value
@@ -64,6 +65,15 @@ def _flags(value: Any) -> list[str]:
     return sorted(set(value))
 
 
+def _inputs(value: Any) -> list[dict]:
+    """Provenance: the input values a computed value comes from, each an object naming its indicator code."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(i, dict) and i.get("indicator_code") for i in value):
+        raise tk.Invalid(tk._("Inputs must be a list of objects, each naming the input's indicator_code."))
+    return value
+
+
 def _optional_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -89,6 +99,7 @@ def value_schema() -> dict:
         "source_ref": [default(None), _optional_text],
         "method": [default(None), _optional_text],
         "flags": [default([]), _flags],
+        "inputs": [default([]), _inputs],
     }
 
 
@@ -132,9 +143,37 @@ def urbanaudit_indicator_value_upsert(context, data_dict):
     if errors:
         raise tk.ValidationError({"values": errors})
     counts = indicator_value.upsert(rows)
+    base_cities = sorted({r["city_teryt"] for r in rows if r["source"] != "computed"})
+    if base_cities and (counts["created"] or counts["updated"]):
+        _recompute_after_commit(base_cities)
     if not context.get("defer_commit"):
         model.Session.commit()
     return counts
+
+
+def _recompute_after_commit(cities: list[str]) -> None:
+    """Once the transaction that changed base values commits (at once, or at the end of a harvest import that
+    defers it), enqueue the recomputation of the derived indicators of those cities."""
+    if not tk.config.get("ckanext.urbanaudit.indicators.compute_after_upsert"):
+        return
+    session = model.Session()
+    pending = session.info.setdefault("urbanaudit_recompute", set())
+    first = not pending
+    pending.update(cities)
+    if not first:
+        return
+
+    def enqueue(committed_session):
+        teryts = sorted(committed_session.info.pop("urbanaudit_recompute", set()))
+        if teryts:
+            tk.enqueue_job("ckanext.urbanaudit.indicator_compute.compute_job", [teryts],
+                           title=f"urbanaudit: recompute indicators of {', '.join(teryts)}")
+
+    def forget(rolled_back_session):
+        rolled_back_session.info.pop("urbanaudit_recompute", None)
+
+    sa.event.listen(session, "after_commit", enqueue, once=True)
+    sa.event.listen(session, "after_soft_rollback", forget, once=True)
 
 
 @tk.side_effect_free
