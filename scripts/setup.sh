@@ -9,12 +9,14 @@ cd "$ROOT"
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 log() { printf '[setup] %s\n' "$*"; }
 
-# 1. System packages (Debian): PostgreSQL 15, Redis, Java + Maven for Solr, libs CKAN needs.
+# 1. System packages (Debian): PostgreSQL 15, Redis, Java + Maven for Solr, libs CKAN needs,
+#    Chromium + chromedriver and Node.js/npm for the browser tests.
 need=()
 for pkg in postgresql-15 redis-server redis-tools maven default-jre-headless libmagic1 libpq-dev curl chromium chromium-driver; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v python3.11 >/dev/null; then need+=(python3.11 python3.11-venv); fi
+if ! command -v npm >/dev/null; then need+=(nodejs npm); fi
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
   apt-get update -q
@@ -46,5 +48,14 @@ if [ ! -s solr/target/classpath.txt ] || [ solr/pom.xml -nt solr/target/classpat
   log "resolving Solr 9.10.1 from Maven Central"
   mvn -B -q -f solr/pom.xml dependency:build-classpath \
     -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+fi
+# 5. JavaScript the browser tests inject (axe-core, pinned in tests/browser/package-lock.json);
+#    `npm ci` only when the lock file changed since the last install.
+stamp=tests/browser/node_modules/.urbanaudit-lock
+want=$(sha256sum tests/browser/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing the browser tests' npm packages (npm ci in tests/browser)"
+  (cd tests/browser && CI=true npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
 fi
 log "ready"

@@ -7,7 +7,7 @@ import pytest
 
 from tests.source_server import SourceServer
 
-pytest_plugins = ["ckanext.harvest.tests.fixtures"]
+pytest_plugins = ["ckanext.harvest.tests.fixtures", "tests.browser_support"]
 
 
 @pytest.fixture(autouse=True)

@@ -3,25 +3,14 @@ app served over HTTP on 127.0.0.1. Charts must be drawn, the map must show the c
 stay free of errors, and the pages must fit a phone's width. Screenshots go to tests/screenshots/."""
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
-from pathlib import Path
-
-import pytest
 from ckan.tests import factories, helpers
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
 from ckanext.urbanaudit import indicator_compute
+from tests.browser_support import console_errors as _errors
+from tests.browser_support import open_page as _open
 from tests.test_indicators import E, _pm10_values, _v, cities, kielce_population  # noqa: F401
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 PAINTED = """
 const c = document.getElementById(arguments[0]);
 if (!c || !c.getAttribute('data-drawn')) return 0;
@@ -30,54 +19,8 @@ let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n
 """
 
 
-@pytest.fixture
-def server(app, monkeypatch):
-    """The test app's WSGI application served by werkzeug in a thread (its site URL is the server's)."""
-    import ckan.plugins.toolkit as tk
-
-    httpd = make_server("127.0.0.1", 0, app.app, threaded=True)
-    url = f"http://127.0.0.1:{httpd.server_port}"
-    monkeypatch.setitem(tk.config, "ckan.site_url", url)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield url
-    finally:
-        httpd.shutdown()
-
-
-@pytest.fixture
-def browser():
-    profile = tempfile.mkdtemp(prefix="ua-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1280,1600", "--lang=pl"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def _errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-
-
-def _open(driver, url: str, name: str, ready: str = "footer") -> None:
-    driver.get(url)
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
-    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ready))
-    SCREENSHOTS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
-
-
-def test_indicator_pages_in_headless_chromium(server, browser, cities):  # noqa: F811
+def test_indicator_pages_in_headless_chromium(server, page, cities):  # noqa: F811
+    browser = page
     admin = factories.Sysadmin()
     values = _pm10_values()
     values += [_v("kielce", E + "DE1001V", year, n) for year, n in kielce_population().items()]
