@@ -172,6 +172,14 @@ def prepare(datasets: int) -> str:
         return "bench-00000"
 
 
+def derived_ini(directory: Path, name: str, settings: str) -> Path:
+    """test.ini with ``settings`` (ini lines) on top (environment variables do not override ini keys)."""
+    logging = INI.read_text("utf-8").split("[loggers]", 1)[1]
+    path = directory / name
+    path.write_text(f"[app:main]\nuse = config:{INI}\n{settings}\n\n[loggers]{logging}", "utf-8")
+    return path
+
+
 def stock_ini(directory: Path) -> Path:
     """test.ini with every plugin switched off: CKAN as it ships (same database, Solr core and locale).
 
@@ -179,11 +187,7 @@ def stock_ini(directory: Path) -> Path:
     and core cannot link the portal's ``indicator`` records (no such type without the plugins); with it the
     stock page lists the same inventory records as the portal's search page.
     """
-    logging = INI.read_text("utf-8").split("[loggers]", 1)[1]
-    path = directory / "stock.ini"
-    path.write_text(f"[app:main]\nuse = config:{INI}\nckan.plugins =\nckan.search.show_all_types = false\n\n"
-                    f"[loggers]{logging}", "utf-8")
-    return path
+    return derived_ini(directory, "stock.ini", "ckan.plugins =\nckan.search.show_all_types = false")
 
 
 def main():
@@ -203,9 +207,11 @@ def main():
         servers = []
         try:
             ports = {"portal": free_port(), "nocache": free_port(), "stock": free_port()}
-            servers.append(start_server(INI, ports["portal"], env))
-            servers.append(start_server(INI, ports["nocache"], dict(
-                env, CKAN___CKANEXT__URBANAUDIT__HOME__CACHE_SECONDS="0")))
+            # test.ini turns the home cache off for the tests: the portal server gets the shipped default back
+            servers.append(start_server(derived_ini(Path(tmp), "portal.ini", "ckanext.urbanaudit.home.cache_seconds"
+                                                    " = 300"), ports["portal"], env))
+            servers.append(start_server(derived_ini(Path(tmp), "nocache.ini", "ckanext.urbanaudit.home.cache_seconds"
+                                                    " = 0"), ports["nocache"], env))
             servers.append(start_server(stock_ini(Path(tmp)), ports["stock"], env))
             portal, nocache, stock = (f"http://127.0.0.1:{ports[k]}" for k in ("portal", "nocache", "stock"))
             stock_label = "stock CKAN /dataset/ (baseline)"
