@@ -8,7 +8,10 @@ import pytest
 from ckan.tests import factories, helpers
 from rdflib import Graph
 
+from ckanext.urbanaudit import home
+from ckanext.urbanaudit.indicator_load import load
 from tests.inventory_records import EU, full_record
+from tests.test_indicators import _pm10_values, _sysadmin_upsert, cities  # noqa: F401 (fixture)
 
 ELSEWHERE = {"type": "Polygon", "coordinates": [[[14.0, 53.0], [14.2, 53.0], [14.2, 53.1], [14.0, 53.1],
                                                   [14.0, 53.0]]]}
@@ -41,6 +44,66 @@ def test_home_page_shows_themes_with_counts_latest_records_and_the_way_in(app, c
         assert f'href="{link}' in page, link
     english = app.get("/en/").get_data(as_text=True)
     assert "Search the data of the city" in english and "Latest data sets" in english
+    # no city loaded: the indicator section says so, without an error
+    assert "Miasto portalu nie zostało jeszcze wczytane" in page and 'href="/gaps"' not in page
+
+
+ENV_ORG = "kielce-wydzial-srodowiska"  # made by the `cities` fixture
+PM10_LINK = 'href="/indicator/iso37120-2018-8-2?city=2661011"'
+
+
+@pytest.mark.usefixtures("cities")
+def test_home_page_shows_headline_indicators_with_trend_and_the_most_used_data_sets(app):
+    public = helpers.call_action("package_create", **full_record(
+        ENV_ORG, name="pomiary-pm10", title="Pomiary PM10 jawne", identifier="KIELCE-SR-101"))
+    secret = helpers.call_action("package_create", **full_record(
+        ENV_ORG, name="pomiary-tajne", title="Pomiary tajne wewnętrzne", identifier="KIELCE-SR-102",
+        private=True))
+    values = _pm10_values()
+    values[0]["source_ref"], values[1]["source_ref"] = secret["id"], public["id"]
+    _sysadmin_upsert(values)
+    page = app.get("/").get_data(as_text=True)
+    assert "Miasto we wskaźnikach: Kielce" in page
+    # latest value, unit, period and the trend in words (PM10 fell: lower is better)
+    assert "Stężenie pyłu PM10" in page and PM10_LINK in page
+    assert ">25 <" in page and "Okres: 2024" in page and "spadek (lepiej)" in page
+    for link in ('href="/city/2661011"', 'href="/gaps"'):
+        assert link in page, link
+    # most used = the public data set the values come from, labelled with what is counted
+    assert "Zbiory danych najczęściej wykorzystywane we wskaźnikach" in page and "Portal nie liczy odsłon" in page
+    assert "Pomiary PM10 jawne" in page and "wskaźniki: 1" in page
+    assert "Pomiary tajne" not in page
+    english = app.get("/en/").get_data(as_text=True)
+    assert "The city in indicators: Kielce" in english and "down (better)" in english
+    assert "Data sets most used by the indicators" in english
+    # a private indicator is not shown to anonymous visitors
+    with app.flask_app.test_request_context():
+        load(owner="um-kielce", codes=["ISO37120:2018:8.2"])
+        helpers.call_action("package_patch", id="iso37120-2018-8-2", private=True)
+    hidden = app.get("/").get_data(as_text=True)
+    assert "Stężenie pyłu PM10" not in hidden and PM10_LINK not in hidden and "Pomiary tajne" not in hidden
+
+
+@pytest.mark.usefixtures("cities")
+def test_home_page_without_indicator_values_says_so(app):
+    page = app.get("/").get_data(as_text=True)
+    assert "Brak jeszcze wartości wskaźników dla tego miasta." in page and 'href="/gaps"' in page
+    assert "Żaden wskaźnik nie czerpie jeszcze wartości" in page
+
+
+@pytest.mark.ckan_config("ckanext.urbanaudit.home.cache_seconds", 300)
+@pytest.mark.ckan_config("ckanext.urbanaudit.synthetic_banner", True)
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_home_summary_is_cached_until_the_catalogue_changes_and_shows_the_demo_banner(app, catalogue):
+    home.clear_cache()
+    page = app.get("/").get_data(as_text=True)
+    assert "Portal demonstracyjny" in page and "Rejestr drzew na terenach miejskich" in page
+    assert home.summary(None, "pl") is home.summary(None, "pl")  # served from the cache
+    helpers.call_action("package_create", {"ignore_auth": True, "user": factories.Sysadmin()["name"]},
+                        **full_record(catalogue["org"]["id"], name="nowy-zbior", title="Nowy zbiór w katalogu",
+                                      identifier="KIELCE-SR-200"))
+    assert "Nowy zbiór w katalogu" in app.get("/").get_data(as_text=True)
+    home.clear_cache()
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")

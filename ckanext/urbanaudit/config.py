@@ -44,3 +44,11 @@ def gone_records() -> str:
 
 def bdl_client_id() -> str:
     return tk.config["ckanext.urbanaudit.source.bdl_client_id"]
+
+
+def home_headline_indicators() -> int:
+    return tk.config["ckanext.urbanaudit.home.headline_indicators"]
+
+
+def home_cache_seconds() -> int:
+    return tk.config["ckanext.urbanaudit.home.cache_seconds"]

@@ -5,7 +5,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.urbanaudit import config, vocabularies
+from ckanext.urbanaudit import config, home, vocabularies
 from ckanext.urbanaudit.quality.helpers import (
     urbanaudit_quality_band_label,
     urbanaudit_quality_dimension_label,
@@ -45,17 +45,7 @@ def urbanaudit_city_extent() -> str:
 
 
 def urbanaudit_home() -> dict[str, Any]:
-    """What the home page shows: EU themes with their counts, the latest and the best-described records."""
-    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
-    search = tk.get_action("package_search")
-    lang = tk.h.lang() or "pl"
-    faceted = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 0, "facet.field": ["vocab_theme"],
-                                     "facet.limit": 50})
-    counts = faceted["facets"].get("vocab_theme", {})
-    themes = [{"value": c["value"], "label": c["label"].get(lang) or c["label"]["pl"],
-               "code": c["value"].rsplit("/", 1)[-1], "count": counts.get(c["value"], 0)}
-              for c in vocabularies.choices("data-theme")]
-    latest = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 5, "sort": "metadata_modified desc"})
-    best = search(dict(context), {"fq": "+dataset_type:dataset +quality_score:[* TO *]", "rows": 5,
-                                  "sort": "quality_score desc, metadata_modified desc"})
-    return {"total": faceted["count"], "themes": themes, "latest": latest["results"], "best": best["results"]}
+    """What the home page shows (see ckanext.urbanaudit.home)."""
+    user = tk.current_user.name if tk.current_user.is_authenticated else None
+    lang = "en" if (tk.h.lang() or "pl").startswith("en") else "pl"
+    return home.summary(user, lang)

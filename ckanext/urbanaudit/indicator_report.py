@@ -215,3 +215,23 @@ def latest_periods(codes: list[str], teryt: str) -> dict[str, str]:
         table.c.indicator_code.in_(codes), table.c.city_teryt == teryt, table.c.value.isnot(None)
     ).group_by(table.c.indicator_code)
     return dict(model.Session.execute(query).fetchall())
+
+
+def source_usage(teryt: str) -> dict[str, int]:
+    """{data set id: number of distinct indicators of the city whose values come from it}, directly
+    (``source_ref``) or through the inputs of a computed value."""
+    query = sa.text(f"""
+        SELECT ref, count(DISTINCT indicator_code) FROM (
+            SELECT source_ref AS ref, indicator_code FROM {IndicatorValue.__tablename__}
+             WHERE city_teryt = :teryt AND source_ref IS NOT NULL
+            UNION
+            SELECT input ->> 'source_ref', indicator_code
+              FROM {IndicatorValue.__tablename__}, jsonb_array_elements(inputs) AS input
+             WHERE city_teryt = :teryt AND input ->> 'source_ref' IS NOT NULL
+        ) AS used GROUP BY ref""")
+    return dict(model.Session.execute(query, {"teryt": teryt}).fetchall())
+
+
+def last_change() -> Any:
+    """When an indicator value last changed (for caches of pages that show values)."""
+    return model.Session.execute(sa.select(sa.func.max(IndicatorValue.__table__.c.computed_at))).scalar()

@@ -1,0 +1,106 @@
+"""Shared parts of the page benchmarks: a free loopback port, `ckan run` in a subprocess, concurrent
+measurement (p50/p95 latency, throughput) and the result table with ratios to a baseline."""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ckan_command() -> str:
+    """The `ckan` script of the running interpreter's environment (works from any checkout or worktree)."""
+    beside = Path(sys.executable).parent / "ckan"
+    return str(beside if beside.exists() else ROOT / ".venv" / "bin" / "ckan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(ini: Path | str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`ckan run --threaded` (no reloader) on 127.0.0.1:port; returns once it answers status_show."""
+    server = subprocess.Popen([ckan_command(), "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port), "-r",
+                               "--threaded"], env=dict(os.environ, **(env or {})),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        if server.poll() is not None:
+            raise SystemExit(f"ckan run -c {ini} exited with {server.returncode}")
+        try:
+            if requests.get(f"{base}/api/3/action/status_show", timeout=2).ok:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    server.terminate()
+    raise SystemExit(f"ckan run -c {ini} did not answer")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dict[str, float]:
+    """``requests_total`` GETs of ``url`` by ``clients`` threads (one keep-alive session each)."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    per_client = requests_total // clients
+
+    def client():
+        session = requests.Session()
+        for _ in range(per_client):
+            start = time.perf_counter()
+            response = session.get(url, timeout=120)
+            elapsed = time.perf_counter() - start
+            with lock:
+                if response.status_code == 200:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(response.status_code)
+
+    session = requests.Session()
+    for _ in range(warmup):
+        session.get(url, timeout=120).raise_for_status()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    if not latencies:
+        return {"n": 0, "errors": len(errors), "p50": float("nan"), "p95": float("nan"), "rps": 0.0,
+                "error_codes": sorted(set(errors))}
+    return {"n": len(latencies), "errors": len(errors), "p50": statistics.median(latencies) * 1000,
+            "p95": latencies[max(int(len(latencies) * 0.95) - 1, 0)] * 1000, "rps": len(latencies) / wall,
+            "error_codes": sorted(set(errors))}
+
+
+def print_table(results: dict[str, dict[str, float]], baseline: str, width: int = 40) -> None:
+    """One line per target with p50/p95 (ms), req/s and the ratios to ``baseline`` (a key of results)."""
+    base_p50, base_rps = results[baseline]["p50"], results[baseline]["rps"]
+    for label, r in results.items():
+        if r["errors"]:
+            print(f"{label}: HTTP statuses of failed requests: {r['error_codes']}")
+    print(f"{'target':{width}} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50 ratio':>10} {'rps ratio':>10} "
+          f"{'errors':>7}")
+    for label, r in results.items():
+        print(f"{label:{width}} {r['p50']:8.1f} {r['p95']:8.1f} {r['rps']:8.1f} {r['p50'] / base_p50:10.2f} "
+              f"{r['rps'] / base_rps:10.2f} {r['errors']:7d}")
