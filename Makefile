@@ -24,14 +24,24 @@ $(DEMO_INI): demo/demo.ini
 	mkdir -p var
 	scripts/demo-ini.sh demo/demo.ini $(DEMO_INI)
 
+# The demo: three cities, the indicator catalogue, real harvest jobs against the local server that replays
+# the recorded answers of ../shared/fixtures (scripts/demo-sources.sh), the derived indicators, and the
+# synthetic inventory records. Idempotent: a second run changes nothing.
+DEMO_CITIES := kielce lublin bialystok
+
 demo-data: services $(DEMO_INI)
 	$(CKAN) -c $(DEMO_INI) db upgrade
 	$(CKAN) -c $(DEMO_INI) db pending-migrations --apply
+	VENV=$(VENV) scripts/demo-sources.sh start
+	for city in $(DEMO_CITIES); do $(CKAN) -c $(DEMO_INI) urbanaudit city load schemas/cities/$$city.yaml || exit 1; done
+	$(CKAN) -c $(DEMO_INI) urbanaudit indicators load
+	$(CKAN) -c $(DEMO_INI) urbanaudit demo harvest
+	$(CKAN) -c $(DEMO_INI) urbanaudit indicators compute
 	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo load
 	$(CKAN) -c $(DEMO_INI) search-index rebuild
 
 demo: demo-data
-	scripts/demo-run.sh $(DEMO_INI)
+	VENV=$(VENV) scripts/demo-run.sh $(DEMO_INI)
 
 i18n: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -o ckanext/urbanaudit/i18n/ckanext-urbanaudit.pot --no-location --sort-output .

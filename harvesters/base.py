@@ -86,6 +86,7 @@ def published_defaults(**fields: Any) -> dict[str, Any]:
 class UrbanauditHarvester(HarvesterBase):
     """Base of the urban-audit harvesters (not a plugin itself: the subclasses are)."""
 
+    previous: dict[str, Previous] = {}  # filled by gather_stage before records() is called
     source_key = ""  # the source name in values and in ckanext.urbanaudit.source.<key>_url
     title = ""
     description = ""
@@ -119,6 +120,8 @@ class UrbanauditHarvester(HarvesterBase):
             self._save_gather_error(f"The harvest source names no known city: {source.config}", harvest_job)
             return None
         client = self.client(source.url)
+        previous = self.previous_imports(source.id)
+        self.previous = previous  # what a harvester may consult in records(): the last import of each guid
         try:
             records = list(self.records(client, city, source_config))
         except SourceError as e:
@@ -139,7 +142,6 @@ class UrbanauditHarvester(HarvesterBase):
                                         f"nothing in the catalogue was changed.", harvest_job)
                 return None
             by_guid[record.guid] = record
-        previous = self.previous_imports(source.id)
         live = {guid for guid, prev in previous.items() if not prev.withdrawn}
         if not by_guid and live:
             self._save_gather_error(f"{self.title}: {source.url} returned no records although {len(live)} are "

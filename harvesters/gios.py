@@ -20,7 +20,7 @@ from statistics import fmean
 from typing import Any
 
 from ckanext.urbanaudit.harvesters.base import EU, Record, UrbanauditHarvester, published_defaults
-from ckanext.urbanaudit.harvesters.http import SourceClient
+from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
 
 from ckanext.urbanaudit.model import City
 
@@ -60,6 +60,12 @@ class GiosAirQualityHarvester(UrbanauditHarvester):
             page += 1
         ours = sorted((s for s in stations if str(s.get("Nazwa miasta", "")).strip() in names),
                       key=lambda s: s["Identyfikator stacji"])
+        known = any(guid.startswith("gios:station:") for guid in self.previous)
+        if not ours and not known:
+            # no station of the city was ever found: a wrong gios.city_name, not a city whose stations all
+            # closed; publishing a city record with no station would only mislead, so the job ends here
+            raise SourceError(f"GIOŚ lists {len(stations)} stations, none in {' / '.join(sorted(names))}; "
+                              "check gios.city_name in the city file")
         means: dict[tuple[str, str], list[float]] = defaultdict(list)  # (pollutant, year) -> station means
         notes: list[str] = []
         for station in ours:

@@ -93,6 +93,7 @@ stop_pidfile() {  # name pidfile
 }
 
 stop_all() {
+  stop_pidfile "demo source server" "$RUN/demo-sources.pid"  # started by scripts/demo-sources.sh
   if [ -e "$RUN/solr.started" ]; then stop_pidfile Solr "$RUN/solr.pid"; rm -f "$RUN/solr.started"; fi
   if [ -e "$RUN/redis.started" ]; then stop_pidfile Redis "$RUN/redis.pid"; rm -f "$RUN/redis.started"; fi
   if [ -e "$RUN/postgres.started" ]; then

@@ -137,3 +137,16 @@ def test_a_failing_sensor_request_changes_nothing(warszawa_source, source_server
     after = _records()
     assert {k: (r["metadata_modified"], r["publication_status"]) for k, r in after.items()} == {
         k: (r["metadata_modified"], r["publication_status"]) for k, r in before.items()}
+
+
+def test_a_city_with_no_station_in_the_list_gets_a_clear_error_and_no_empty_record(warszawa_source, source_server):
+    source, user = warszawa_source
+    stations = load_json("gios/v1-bieniu/stations.json")
+    stations["Lista stacji pomiarowych"] = [s for s in stations["Lista stacji pomiarowych"]
+                                            if s["Nazwa miasta"] != "Warszawa"]
+    body = json.dumps(stations).encode()
+    source_server.route("/station/findAll", lambda query: (200, "application/json", body))
+    job = run_job(source["id"], user)
+    assert "none in Warszawa" in job["gather_error_messages"][0]
+    assert "gios.city_name" in job["gather_error_messages"][0]
+    assert _records() == {}

@@ -34,6 +34,30 @@ def demo_load(admin: str, password: str, email: str):
     )
 
 
+@demo.command("harvest")
+@click.argument("sources", nargs=-1)
+@click.option("--user", default=None, help="Act as this user (default: the site user, a sysadmin).")
+def demo_harvest(sources: tuple[str, ...], user: str | None):
+    """Run harvest jobs now, in this process (default: the demo's sources with recorded answers).
+
+    Exit status 1 if a job ends with an error."""
+    from ckanext.urbanaudit import demo as demo_content
+
+    failed = False
+    for source in sources or demo_content.HARVESTED:
+        try:
+            job = demo_content.harvest(source, _user_context(user)["user"])
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
+        stats = {k: job["stats"].get(k, 0) for k in ("added", "updated", "deleted", "errored", "not modified")}
+        click.echo(f"{source}: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
+        for message in job["gather_error_messages"] + job["object_error_messages"]:
+            failed = True
+            click.secho(f"  {message}", fg="red", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
 @urbanaudit.group()
 def inventory():
     """The inventory questionnaire (XLSX/CSV): import, export, template."""

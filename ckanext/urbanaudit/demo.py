@@ -107,3 +107,40 @@ def load(admin: str) -> dict:
     for record in records:
         _upsert("package", context, {**record, "synthetic": "true"})
     return {"departments": len(DEPARTMENTS), "datasets": len(records)}
+
+
+# The harvest sources `make demo` runs: only those whose answers for the demo's cities are recorded in
+# shared/fixtures (ckanext.urbanaudit.demo_sources says what is served and why the others are not run).
+HARVESTED = ["kielce-eurostat-urban-audit"]
+
+
+def harvest(source: str, user: str) -> dict:
+    """Run one harvest job of ``source`` now, in this process: gather, fetch and import, then finish the job
+    (what the gather and fetch consumers do, without the queues). Returns the finished job with its gather
+    and object error messages. A job already waiting or running for the source is left alone (ValueError)."""
+    from ckan import model
+    from ckanext.harvest import queue
+    from ckanext.harvest.logic import HarvestJobExists
+    from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestObject, HarvestObjectError
+
+    context = {"user": user}
+    found = tk.get_action("harvest_source_show")(dict(context), {"id": source})
+    try:
+        job_dict = tk.get_action("harvest_job_create")(dict(context), {"source_id": found["id"], "run": False})
+    except HarvestJobExists:
+        raise ValueError(f"harvest source {source} already has a job waiting or running") from None
+    job = HarvestJob.get(job_dict["id"])
+    job.status = "Running"
+    job.save()
+    harvester = queue.get_harvester(found["source_type"])
+    object_ids = queue.gather_stage(harvester, job)
+    for object_id in object_ids if isinstance(object_ids, list) else []:
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
+    tk.get_action("harvest_jobs_run")(dict(context), {"source_id": found["id"]})
+    finished = tk.get_action("harvest_job_show")(dict(context), {"id": job.id})
+    finished["gather_error_messages"] = [
+        e.message for e in model.Session.query(HarvestGatherError).filter_by(harvest_job_id=job.id)]
+    finished["object_error_messages"] = [
+        e.message for e in model.Session.query(HarvestObjectError).join(HarvestObject)
+        .filter(HarvestObject.harvest_job_id == job.id)]
+    return finished
