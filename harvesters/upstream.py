@@ -166,6 +166,8 @@ def missing_for_publication(dataset: dict[str, Any]) -> list[dict]:
 
 def finish(dataset: dict[str, Any], source, origin: str) -> dict[str, Any]:
     """Owner, defaults, vocabulary URIs and publication status of a harvested record (changed in place)."""
+    for key in [k for k, v in dataset.items() if v is None]:
+        del dataset[key]
     config = source_config(source)
     owner = department(source, config)
     if owner:
