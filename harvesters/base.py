@@ -30,6 +30,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
 
 from ckanext.urbanaudit import config as ua_config
@@ -237,9 +238,16 @@ class UrbanauditHarvester(HarvesterBase):
         obj.save()
         return obj.id
 
+    def prepare(self, harvest_object, dataset: dict[str, Any]) -> dict[str, Any]:
+        """Last changes to a record before it is saved (the source's department, defaults, status)."""
+        return dataset
+
     def _save_dataset(self, harvest_object, context: dict, dataset: dict) -> dict:
-        # the harvest source's organization: the city organization or department named in the city file
-        dataset = dict(dataset, owner_org=model.Package.get(harvest_object.source.id).owner_org)
+        # the source's department ("department" in its configuration), else the harvest source's organization:
+        # the city organization or department named in the city file
+        source = harvest_object.source
+        dataset = dict(dataset, owner_org=upstream.department(source, upstream.source_config(source)))
+        dataset = self.prepare(harvest_object, dataset)
         dataset.setdefault("publication_status", "published")
         if harvest_object.package_id and model.Package.get(harvest_object.package_id) is not None:
             existing = model.Package.get(harvest_object.package_id)

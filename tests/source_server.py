@@ -3,6 +3,7 @@ from ckanext.urbanaudit.source_server import (  # noqa: F401
     FIXTURES,
     SHARED,
     Handler,
+    PostHandler,
     SourceServer,
     bdl_paged,
     ckan_package_search,

@@ -23,6 +23,7 @@ SHARED = Path(os.environ.get("URBANAUDIT_SHARED", Path(__file__).resolve().paren
 FIXTURES = SHARED / "fixtures"
 
 Handler = Callable[[dict[str, list[str]]], tuple[int, str, bytes]]
+PostHandler = Callable[[dict[str, list[str]], bytes], tuple[int, str, bytes]]
 
 
 def fixture_path(relative: str) -> Path:
@@ -40,12 +41,24 @@ class SourceServer:
     def __init__(self, port: int = 0, not_found: bytes = b'{"error": "not found"}') -> None:
         """``port`` 0 = any free port (tests); the demo uses a fixed one. ``not_found``: the 404 body."""
         self.routes: dict[str, Handler] = {}
+        self.post_routes: dict[str, PostHandler] = {}
         self.requests: list[str] = []
         self.headers: list[dict[str, str]] = []  # request headers, in the order of self.requests
         self.etags = False  # when True: answers carry an ETag and If-None-Match gets 304
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                parts = urlsplit(self.path)
+                server.requests.append("POST " + self.path)
+                server.headers.append(dict(self.headers.items()))
+                payload = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                handler = server.post_routes.get(parts.path)
+                if handler is None:
+                    self._respond(404, "application/json", not_found)
+                else:
+                    self._respond(*handler(parse_qs(parts.query), payload))
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.requests.append(self.path)
@@ -55,6 +68,9 @@ class SourceServer:
                     status, ctype, body = 404, "application/json", not_found
                 else:
                     status, ctype, body = handler(parse_qs(parts.query))
+                self._respond(status, ctype, body)
+
+            def _respond(self, status, ctype, body) -> None:
                 extra = {}
                 if isinstance(ctype, dict):  # a handler may give headers: {"Content-Type": ..., "Retry-After": ...}
                     extra, ctype = ctype, ctype.get("Content-Type", "application/json")
@@ -85,6 +101,10 @@ class SourceServer:
 
     def route(self, path: str, handler: Handler) -> None:
         self.routes[path] = handler
+
+    def route_post(self, path: str, handler: PostHandler) -> None:
+        """A POST route: the handler gets the parsed query and the request body."""
+        self.post_routes[path] = handler
 
     def start(self) -> None:
         self.thread.start()

@@ -223,10 +223,9 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
         for field, vocabulary in THEME_FIELDS.items():
             known = {concept_uri(vocabulary, c["value"]): c["value"] for c in vocabularies.choices(vocabulary)}
             values = [known[t] for t in themes if t in known]
-            if field == "inspire_theme":
-                dataset_dict[field] = values[0] if values else dataset_dict.get(field)
-            elif values or field != "theme":
-                dataset_dict[field] = values or dataset_dict.get(field)
+            if not values:
+                continue  # absent stays absent (a None would fail the schema's list validators)
+            dataset_dict[field] = values[0] if field == "inspire_theme" else values
         if dataset_dict.get("theme"):
             eu = {c["value"] for c in vocabularies.choices("data-theme")}
             dataset_dict["theme"] = [t for t in _as_list(dataset_dict["theme"]) if t in eu]

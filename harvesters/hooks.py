@@ -1,0 +1,114 @@
+"""Plugin ``urbanaudit_upstream``: hooks into the upstream harvesters (mapping rules in upstream.py).
+
+A plugin of its own, not part of ``urbanaudit``: ISpatialHarvester's ``get_validators`` (ISO validators)
+would clash with the ``get_validators`` of IValidators that the main plugin implements.
+
+- ckanext-dcat's ``dcat_rdf_harvester`` (``IDCATRDFHarvester.before_create/before_update``): the record our
+  DCAT profile parsed (themes, spatial, frequency, access rights) gets its department and publication status.
+- ckanext-spatial's ``csw`` harvester (``ISpatialHarvester.get_package_dict``): the ISO 19139 record's
+  bounding box becomes the GeoJSON ``spatial`` field, its INSPIRE theme keyword our ``inspire_theme``, its
+  maintenance frequency, access constraints, dates and responsible party the inventory fields.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ckan.plugins as p
+from ckanext.dcat.interfaces import IDCATRDFHarvester
+from ckanext.spatial.interfaces import ISpatialHarvester
+from ckanext.urbanaudit.harvesters import upstream
+
+from ckanext.urbanaudit import vocabularies
+
+NAMESPACES = {"gmd": "http://www.isotc211.org/2005/gmd", "gmx": "http://www.isotc211.org/2005/gmx",
+              "gco": "http://www.isotc211.org/2005/gco", "xlink": "http://www.w3.org/1999/xlink"}
+
+
+class UpstreamHarvestPlugin(p.SingletonPlugin):
+    p.implements(IDCATRDFHarvester, inherit=True)
+    p.implements(ISpatialHarvester, inherit=True)
+
+    # IDCATRDFHarvester
+
+    def before_create(self, harvest_object, dataset_dict, temp_dict):
+        upstream.finish(dataset_dict, harvest_object.source, "DCAT")
+
+    def before_update(self, harvest_object, dataset_dict, temp_dict):
+        upstream.finish(dataset_dict, harvest_object.source, "DCAT")
+
+    # ISpatialHarvester
+
+    def get_package_dict(self, context, data_dict):
+        package = data_dict["package_dict"]
+        if not package:
+            return package
+        iso = data_dict.get("iso_values") or {}
+        return upstream.finish(iso_record(package, iso, data_dict.get("xml_tree")),
+                               data_dict["harvest_object"].source, "ISO 19139 / CSW")
+
+
+def _first(values: Any) -> str:
+    if isinstance(values, list):
+        return str(values[0]) if values else ""
+    return str(values or "")
+
+
+def inspire_theme(keywords: list[str]) -> str | None:
+    """The INSPIRE theme URI named by a keyword (URI, English or Polish label), e.g. "Orthoimagery"."""
+    by_word = {}
+    for choice in vocabularies.choices("inspire-theme"):
+        by_word[choice["value"].lower()] = choice["value"]
+        for label in choice["label"].values():
+            by_word[upstream.fold(label)] = choice["value"]
+    for keyword in keywords:
+        key = keyword.strip().lower() if keyword.strip().startswith("http") else upstream.fold(keyword.strip())
+        if key in by_word:
+            return by_word[key]
+    return None
+
+
+def _keywords(iso: dict, xml_tree) -> list[str]:
+    words = [w for group in iso.get("keywords") or [] for w in group.get("keyword") or []]
+    words += list(iso.get("tags") or [])
+    if xml_tree is not None:
+        words += [str(v) for v in xml_tree.xpath(
+            "//gmd:descriptiveKeywords//gmd:keyword/gmx:Anchor/@xlink:href"
+            " | //gmd:descriptiveKeywords//gmd:keyword/gmx:Anchor/text()", namespaces=NAMESPACES)]
+    return words
+
+
+def iso_record(package: dict[str, Any], iso: dict[str, Any], xml_tree=None) -> dict[str, Any]:
+    """The inventory fields of an ISO 19139 record beside ckanext-spatial's default package dict."""
+    extras = {e["key"]: e["value"] for e in package.get("extras") or []}
+    record = dict(package, type="dataset")
+    if extras.get("spatial"):
+        record["spatial"] = json.dumps(json.loads(extras["spatial"]))
+    words = _keywords(iso, xml_tree)
+    theme = inspire_theme(words)
+    if theme:
+        record["inspire_theme"] = theme
+    eu, iso37120 = upstream.subjects(words)
+    if eu:
+        record["theme"] = eu
+    if iso37120:
+        record["iso37120_theme"] = iso37120
+    frequency = upstream.frequency_uri(_first(iso.get("frequency-of-update")))
+    if frequency:
+        record["frequency"] = frequency
+    access = upstream.access_rights_uri(_first(iso.get("limitations-on-public-access")))
+    if access:
+        record["access_rights"] = access
+    for field, keys in (("modified", ("date-updated", "metadata-date")), ("issued", ("date-released", "date-created"))):
+        for key in keys:
+            value = _first(iso.get(key))[:10]
+            if len(value) == 10:
+                record[field] = value
+                break
+    parties = iso.get("responsible-organisation") or []
+    contact = [{"name": p.get("organisation-name") or p.get("individual-name") or "",
+                "email": ((p.get("contact-info") or {}).get("email") or "")} for p in parties[:1]]
+    if contact and (contact[0]["name"] or contact[0]["email"]):
+        record["contact"] = contact
+    record["source_system"] = "ISO 19139 / CSW"
+    return {k: v for k, v in record.items() if v is not None}
