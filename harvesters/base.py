@@ -32,6 +32,8 @@ from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
+from sqlalchemy import and_
+from sqlalchemy.orm import aliased
 
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit.model import City
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 NEW, CHANGE, WITHDRAW = "new", "change", "withdraw"
 VALUES_BATCH = 5000
+OBJECTS_BATCH = 500
 EU = "http://publications.europa.eu/resource/authority/"
 
 
@@ -123,43 +126,63 @@ class UrbanauditHarvester(HarvesterBase):
         client = self.client(source.url)
         previous = self.previous_imports(source.id)
         self.previous = previous  # what a harvester may consult in records(): the last import of each guid
+        # Streamed: each record is hashed and, if new or changed, becomes an object at once; only the guids
+        # seen stay in memory. The objects are flushed in batches and committed only at the end, so a source
+        # that fails half-way leaves nothing behind (the transaction is rolled back).
+        seen: set[str] = set()
+        ids: list[str] = []
+        pending: list[HarvestObject] = []
         try:
-            records = list(self.records(client, city, source_config))
+            for record in self.records(client, city, source_config):
+                if record.guid in seen:
+                    return self._abandon(f"{self.title}: two records share the identifier {record.guid}; "
+                                         f"nothing in the catalogue was changed.", harvest_job)
+                seen.add(record.guid)
+                content = record.content()
+                digest = content_hash(content)
+                prev = previous.get(record.guid)
+                if prev is not None and prev.content_hash == digest and not prev.withdrawn:
+                    continue  # unchanged: no object, no fetch, no import, no re-index
+                status = NEW if prev is None else CHANGE
+                pending.append(self._object(harvest_job, record.guid, status=status, digest=digest, prev=prev,
+                                            content=content))
+                if len(pending) >= OBJECTS_BATCH:
+                    ids += self._flush(pending)
         except SourceError as e:
-            self._save_gather_error(f"{e}. Nothing in the catalogue was changed.", harvest_job)
-            return None
+            return self._abandon(f"{e}. Nothing in the catalogue was changed.", harvest_job)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
-            self._save_gather_error(
+            log.exception("unexpected answer structure")
+            return self._abandon(
                 f"{self.title}: the answer of {source.url} does not have the expected structure "
                 f"({type(e).__name__}: {e}). Nothing in the catalogue was changed.", harvest_job)
-            log.exception("unexpected answer structure")
-            return None
-        log.info("%s: %d records from %s (%s)", self.info()["name"], len(records), source.url, client.stats)
+        log.info("%s: %d records from %s (%s)", self.info()["name"], len(seen), source.url, client.stats)
 
-        by_guid: dict[str, Record] = {}
-        for record in records:
-            if record.guid in by_guid:
-                self._save_gather_error(f"{self.title}: two records share the identifier {record.guid}; "
-                                        f"nothing in the catalogue was changed.", harvest_job)
-                return None
-            by_guid[record.guid] = record
         live = {guid for guid, prev in previous.items() if not prev.withdrawn}
-        if not by_guid and live:
-            self._save_gather_error(f"{self.title}: {source.url} returned no records although {len(live)} are "
-                                    f"in the catalogue; nothing was withdrawn.", harvest_job)
-            return None
+        if not seen and live:
+            return self._abandon(f"{self.title}: {source.url} returned no records although {len(live)} are "
+                                 f"in the catalogue; nothing was withdrawn.", harvest_job)
+        for guid in sorted(live - seen):
+            pending.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=previous[guid],
+                                        content=None))
+        ids += self._flush(pending)
+        model.Session.commit()
+        return ids
 
-        ids = []
-        for guid, record in by_guid.items():
-            content = record.content()
-            digest = content_hash(content)
-            prev = previous.get(guid)
-            if prev is not None and prev.content_hash == digest and not prev.withdrawn:
-                continue  # unchanged: no object, no fetch, no import, no re-index
-            status = NEW if prev is None else CHANGE
-            ids.append(self._object(harvest_job, guid, status=status, digest=digest, prev=prev, content=content))
-        for guid in sorted(live - set(by_guid)):
-            ids.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=previous[guid], content=None))
+    def _abandon(self, message: str, harvest_job) -> None:
+        """Roll back the objects of this gather and record why: the catalogue stays as it was."""
+        model.Session.rollback()
+        self._save_gather_error(message, harvest_job)
+
+    @staticmethod
+    def _flush(pending: list[HarvestObject]) -> list[str]:
+        """Write a batch of objects into the open transaction and let go of them (memory stays flat)."""
+        model.Session.flush()
+        ids = [obj.id for obj in pending]
+        for obj in pending:
+            for extra in obj.extras:
+                model.Session.expunge(extra)
+            model.Session.expunge(obj)
+        pending.clear()
         return ids
 
     def fetch_stage(self, harvest_object) -> bool:
@@ -214,29 +237,33 @@ class UrbanauditHarvester(HarvesterBase):
     @staticmethod
     def previous_imports(source_id: str) -> dict[str, Previous]:
         """Per guid, what the last successful import of this source left in the catalogue."""
-        objects = (
-            model.Session.query(HarvestObject)
+        content_hash_extra, status_extra = aliased(HarvestObjectExtra), aliased(HarvestObjectExtra)
+        rows = (
+            model.Session.query(HarvestObject.guid, HarvestObject.package_id, content_hash_extra.value,
+                                status_extra.value)
+            .outerjoin(content_hash_extra, and_(content_hash_extra.harvest_object_id == HarvestObject.id,
+                                                content_hash_extra.key == "content_hash"))
+            .outerjoin(status_extra, and_(status_extra.harvest_object_id == HarvestObject.id,
+                                          status_extra.key == "status"))
             .filter(HarvestObject.harvest_source_id == source_id, HarvestObject.state == "COMPLETE",
                     HarvestObject.package_id.isnot(None))
             .order_by(HarvestObject.guid, HarvestObject.import_finished.desc())
+            .yield_per(2000)
         )
         previous: dict[str, Previous] = {}
-        for obj in objects:
-            if obj.guid in previous:
-                continue
-            extras = {e.key: e.value for e in obj.extras}
-            previous[obj.guid] = Previous(obj.package_id, extras.get("content_hash"),
-                                          extras.get("status") == WITHDRAW)
+        for guid, package_id, digest, status in rows:  # plain rows, one query: no ORM object per import
+            if guid not in previous:
+                previous[guid] = Previous(package_id, digest, status == WITHDRAW)
         return previous
 
     def _object(self, job, guid: str, *, status: str, digest: str | None, prev: Previous | None,
-                content: dict | None) -> str:
+                content: dict | None) -> HarvestObject:
         obj = HarvestObject(guid=guid, job=job, package_id=prev.package_id if prev else None,
                             content=json.dumps(content, ensure_ascii=False) if content is not None else None,
                             extras=[HarvestObjectExtra(key="status", value=status),
                                     HarvestObjectExtra(key="content_hash", value=digest or "")])
-        obj.save()
-        return obj.id
+        model.Session.add(obj)
+        return obj
 
     def prepare(self, harvest_object, dataset: dict[str, Any]) -> dict[str, Any]:
         """Last changes to a record before it is saved (the source's department, defaults, status)."""
