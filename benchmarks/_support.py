@@ -104,3 +104,19 @@ def print_table(results: dict[str, dict[str, float]], baseline: str, width: int 
     for label, r in results.items():
         print(f"{label:{width}} {r['p50']:8.1f} {r['p95']:8.1f} {r['rps']:8.1f} {r['p50'] / base_p50:10.2f} "
               f"{r['rps'] / base_rps:10.2f} {r['errors']:7d}")
+
+
+def reset_site_db() -> None:
+    """Empty this site's database as the tests do (CKAN core reset, then the harvest and urbanaudit tables) and
+    bind the model to a pooled engine again: CKAN's migration environment rebinds it to a NullPool engine, which
+    opens a new PostgreSQL connection on every commit and would make every figure slower than in production."""
+    import ckan.plugins.toolkit as tk
+    from ckan import model
+    from ckan.cli.db import _run_migrations
+    from ckan.tests.helpers import reset_db
+    from sqlalchemy import engine_from_config
+
+    reset_db()
+    for plugin in ("harvest", "urbanaudit"):
+        _run_migrations(plugin)
+    model.init_model(engine_from_config(tk.config, pool_pre_ping=True))

@@ -21,6 +21,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from _support import reset_site_db
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,7 +59,6 @@ def main() -> int:
     with app._wsgi_app.test_request_context():
         from ckan.lib import search
         from ckan.plugins import toolkit as tk
-        from ckan.tests import helpers
 
         from ckanext.urbanaudit.danegovpl import feed
         spec = importlib.util.spec_from_file_location("danegovpl_catalogue", ROOT / "tests/danegovpl_catalogue.py")
@@ -65,12 +66,8 @@ def main() -> int:
         spec.loader.exec_module(catalogue)
 
         tk.config["ckan.search.solr_commit"] = False
-        helpers.reset_db()
+        reset_site_db()
         search.clear_all()
-        from ckan.cli.db import _run_migrations
-
-        for plugin in ("harvest", "urbanaudit"):
-            _run_migrations(plugin)
 
         started = time.perf_counter()
         catalogue.bulk_published(args.baseline, prefix="baza")

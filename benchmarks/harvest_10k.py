@@ -35,6 +35,8 @@ import tracemalloc
 import uuid
 from pathlib import Path
 
+from _support import reset_site_db
+
 ROOT = Path(__file__).resolve().parents[1]
 
 MODIFIED = "2025-01-15T10:00:00.000000"
@@ -124,9 +126,7 @@ def main() -> None:  # noqa: PLR0915
     app = make_app(load_config(args.config))
     with app._wsgi_app.test_request_context():
         import ckan.plugins.toolkit as tk
-        from ckan.cli.db import _run_migrations
         from ckan.lib.search import clear_all
-        from ckan.tests.helpers import reset_db
         from ckanext.harvest import queue
 
         from ckanext.urbanaudit.city_file import load
@@ -140,9 +140,7 @@ def main() -> None:  # noqa: PLR0915
         if site in ("urbanaudit_test", "urbanaudit_demo"):
             sys.exit(f"refusing to run on site {site}: give the benchmark a database and site_id of its own")
         queue.purge_queues()
-        reset_db()  # this site's own database, then the harvest and urbanaudit tables, as the tests do
-        for plugin in ("harvest", "urbanaudit"):
-            _run_migrations(plugin)
+        reset_site_db()  # this site's own database, then the harvest and urbanaudit tables, as the tests do
         clear_all()
 
         n = args.records

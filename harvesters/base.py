@@ -198,8 +198,8 @@ class UrbanauditHarvester(HarvesterBase):
             if status == WITHDRAW:
                 return self._withdraw(harvest_object, context, source_config)
             content = json.loads(harvest_object.content)
-            package = self._save_dataset(harvest_object, context, content["dataset"])
-            values = [dict(v, source_ref=package["id"]) for v in content["values"]]
+            package_id = self._save_dataset(harvest_object, context, content["dataset"])
+            values = [dict(v, source_ref=package_id) for v in content["values"]]
             for start in range(0, len(values), VALUES_BATCH):
                 tk.get_action("urbanaudit_indicator_value_upsert")(
                     dict(context, defer_commit=True), {"values": values[start:start + VALUES_BATCH]})
@@ -209,9 +209,9 @@ class UrbanauditHarvester(HarvesterBase):
                                     f"{_summary(e)}", harvest_object, "Import")
             return False
         model.Session.query(HarvestObject).filter(
-            HarvestObject.package_id == package["id"], HarvestObject.id != harvest_object.id
+            HarvestObject.package_id == package_id, HarvestObject.id != harvest_object.id
         ).update({"current": False}, synchronize_session=False)
-        harvest_object.package_id = package["id"]
+        harvest_object.package_id = package_id
         harvest_object.current = True
         harvest_object.save()
         model.Session.commit()
@@ -269,7 +269,8 @@ class UrbanauditHarvester(HarvesterBase):
         """Last changes to a record before it is saved (the source's department, defaults, status)."""
         return dataset
 
-    def _save_dataset(self, harvest_object, context: dict, dataset: dict) -> dict:
+    def _save_dataset(self, harvest_object, context: dict, dataset: dict) -> str:
+        """Create or update the record's data set; its id (no package_show of the result: nobody reads it)."""
         # the source's department ("department" in its configuration), else the harvest source's organization:
         # the city organization or department named in the city file
         source = harvest_object.source
@@ -279,9 +280,9 @@ class UrbanauditHarvester(HarvesterBase):
         if harvest_object.package_id and model.Package.get(harvest_object.package_id) is not None:
             existing = model.Package.get(harvest_object.package_id)
             dataset.update(id=existing.id, name=existing.name, state="active")
-            return tk.get_action("package_update")(dict(context), dataset)
+            return tk.get_action("package_update")(dict(context, return_id_only=True), dataset)
         dataset["name"] = self._unique_name(dataset.get("name") or slug(dataset["title"]))
-        return tk.get_action("package_create")(dict(context), dataset)
+        return tk.get_action("package_create")(dict(context, return_id_only=True), dataset)
 
     @staticmethod
     def _unique_name(name: str) -> str:

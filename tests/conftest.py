@@ -3,7 +3,12 @@ Redis started by scripts/services.sh, and source APIs replayed by a local HTTP
 server on 127.0.0.1 from the recorded responses in ../shared/fixtures."""
 from __future__ import annotations
 
+import functools
+
+import ckan.plugins.toolkit as tk
 import pytest
+from ckan import model
+from sqlalchemy import engine_from_config
 
 from tests.source_server import SourceServer
 
@@ -15,12 +20,19 @@ def _load_plugins(with_plugins):
     """Every test runs with the plugins of test.ini loaded, as the portal does."""
 
 
+@functools.cache
+def _pooled_engine():
+    return engine_from_config(tk.config, pool_pre_ping=True)
+
+
 @pytest.fixture
 def clean_db(reset_db, migrate_db_for):
-    """CKAN core reset, then the harvest and urbanaudit tables migrated."""
+    """CKAN core reset, then the harvest and urbanaudit tables migrated, and the model bound to a pooled engine
+    again (CKAN's migration environment leaves it on a NullPool engine: a new PostgreSQL connection per commit)."""
     reset_db()
     migrate_db_for("harvest")
     migrate_db_for("urbanaudit")
+    model.init_model(_pooled_engine())
 
 
 @pytest.fixture
