@@ -32,15 +32,14 @@ from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
-from sqlalchemy import and_
-from sqlalchemy.orm import aliased
+from ckanext.urbanaudit.harvesters.ledger import WITHDRAW, DuplicateGuid, GatherLedger, Previous
 
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit.model import City
 
 log = logging.getLogger(__name__)
 
-NEW, CHANGE, WITHDRAW = "new", "change", "withdraw"
+NEW, CHANGE = "new", "change"
 VALUES_BATCH = 5000
 OBJECTS_BATCH = 500
 EU = "http://publications.europa.eu/resource/authority/"
@@ -56,13 +55,6 @@ class Record:
 
     def content(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "values": self.values}
-
-
-@dataclass
-class Previous:
-    package_id: str
-    content_hash: str | None
-    withdrawn: bool
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -90,7 +82,7 @@ def published_defaults(**fields: Any) -> dict[str, Any]:
 class UrbanauditHarvester(HarvesterBase):
     """Base of the urban-audit harvesters (not a plugin itself: the subclasses are)."""
 
-    previous: dict[str, Previous] = {}  # filled by gather_stage before records() is called
+    source_id = ""  # the harvest source being gathered (set by gather_stage before records() is called)
     source_key = ""  # the source name in values and in ckanext.urbanaudit.source.<key>_url
     title = ""
     description = ""
@@ -124,49 +116,70 @@ class UrbanauditHarvester(HarvesterBase):
             self._save_gather_error(f"The harvest source names no known city: {source.config}", harvest_job)
             return None
         client = self.client(source.url)
-        previous = self.previous_imports(source.id)
-        self.previous = previous  # what a harvester may consult in records(): the last import of each guid
-        # Streamed: each record is hashed and, if new or changed, becomes an object at once; only the guids
-        # seen stay in memory. The objects are flushed in batches and committed only at the end, so a source
-        # that fails half-way leaves nothing behind (the transaction is rolled back).
-        seen: set[str] = set()
-        ids: list[str] = []
-        pending: list[HarvestObject] = []
-        try:
-            for record in self.records(client, city, source_config):
-                if record.guid in seen:
-                    return self._abandon(f"{self.title}: two records share the identifier {record.guid}; "
-                                         f"nothing in the catalogue was changed.", harvest_job)
-                seen.add(record.guid)
-                content = record.content()
-                digest = content_hash(content)
-                prev = previous.get(record.guid)
-                if prev is not None and prev.content_hash == digest and not prev.withdrawn:
-                    continue  # unchanged: no object, no fetch, no import, no re-index
-                status = NEW if prev is None else CHANGE
-                pending.append(self._object(harvest_job, record.guid, status=status, digest=digest, prev=prev,
-                                            content=content))
+        self.source_id = source.id
+        # Streamed: records are read in batches; each batch is compared with the last imports of its guids
+        # (asked from PostgreSQL per batch) and its new or changed records become objects at once. The guids
+        # read go to the ledger's temporary table, so memory does not grow with the source. The objects are
+        # flushed per batch and committed only at the end: a source that fails half-way leaves nothing behind.
+        with model.meta.engine.connect() as connection, connection.begin():
+            ledger = GatherLedger(connection, source.id)
+            ids: list[str] = []
+            batch: list[Record] = []
+            try:
+                for record in self.records(client, city, source_config):
+                    batch.append(record)
+                    if len(batch) >= OBJECTS_BATCH:
+                        ids += self._compare(harvest_job, ledger, batch)
+                ids += self._compare(harvest_job, ledger, batch)
+            except DuplicateGuid as e:
+                return self._abandon(f"{self.title}: two records share the identifier {e.guid}; "
+                                     f"nothing in the catalogue was changed.", harvest_job)
+            except SourceError as e:
+                return self._abandon(f"{e}. Nothing in the catalogue was changed.", harvest_job)
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+                log.exception("unexpected answer structure")
+                return self._abandon(
+                    f"{self.title}: the answer of {source.url} does not have the expected structure "
+                    f"({type(e).__name__}: {e}). Nothing in the catalogue was changed.", harvest_job)
+            log.info("%s: %d records from %s (%s)", self.info()["name"], ledger.seen, source.url, client.stats)
+
+            if not ledger.seen and ledger.any_live():
+                return self._abandon(f"{self.title}: {source.url} returned no records although some are in "
+                                     f"the catalogue; nothing was withdrawn.", harvest_job)
+            pending: list[HarvestObject] = []
+            for guid, prev in ledger.gone():
+                pending.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=prev,
+                                            content=None))
                 if len(pending) >= OBJECTS_BATCH:
                     ids += self._flush(pending)
-        except SourceError as e:
-            return self._abandon(f"{e}. Nothing in the catalogue was changed.", harvest_job)
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
-            log.exception("unexpected answer structure")
-            return self._abandon(
-                f"{self.title}: the answer of {source.url} does not have the expected structure "
-                f"({type(e).__name__}: {e}). Nothing in the catalogue was changed.", harvest_job)
-        log.info("%s: %d records from %s (%s)", self.info()["name"], len(seen), source.url, client.stats)
-
-        live = {guid for guid, prev in previous.items() if not prev.withdrawn}
-        if not seen and live:
-            return self._abandon(f"{self.title}: {source.url} returned no records although {len(live)} are "
-                                 f"in the catalogue; nothing was withdrawn.", harvest_job)
-        for guid in sorted(live - seen):
-            pending.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=previous[guid],
-                                        content=None))
-        ids += self._flush(pending)
+            ids += self._flush(pending)
         model.Session.commit()
         return ids
+
+    def _compare(self, harvest_job, ledger: GatherLedger, batch: list[Record]) -> list[str]:
+        """Objects for the new and changed records of a batch (an unchanged one gets none: no fetch, no
+        import, no re-index); their ids. Empties the batch."""
+        previous = ledger.note([record.guid for record in batch])
+        pending = []
+        for record in batch:
+            content = record.content()
+            digest = content_hash(content)
+            prev = previous.get(record.guid)
+            if prev is not None and prev.content_hash == digest and not prev.withdrawn:
+                continue
+            pending.append(self._object(harvest_job, record.guid, status=NEW if prev is None else CHANGE,
+                                        digest=digest, prev=prev, content=content))
+        batch.clear()
+        return self._flush(pending)
+
+    def imported_before(self, guid_prefix: str) -> bool:
+        """Whether an earlier job of the source being gathered imported a record whose guid starts so."""
+        return model.Session.query(
+            model.Session.query(HarvestObject)
+            .filter(HarvestObject.harvest_source_id == self.source_id, HarvestObject.state == "COMPLETE",
+                    HarvestObject.package_id.isnot(None), HarvestObject.guid.startswith(guid_prefix))
+            .exists()
+        ).scalar()
 
     def _abandon(self, message: str, harvest_job) -> None:
         """Roll back the objects of this gather and record why: the catalogue stays as it was."""
@@ -233,28 +246,6 @@ class UrbanauditHarvester(HarvesterBase):
     def client(self, base_url: str) -> SourceClient:
         options = {**ua_config.http_settings(), **self.client_options()}
         return SourceClient(self.title or self.source_key, base_url, namespace=tk.config["ckan.site_id"], **options)
-
-    @staticmethod
-    def previous_imports(source_id: str) -> dict[str, Previous]:
-        """Per guid, what the last successful import of this source left in the catalogue."""
-        content_hash_extra, status_extra = aliased(HarvestObjectExtra), aliased(HarvestObjectExtra)
-        rows = (
-            model.Session.query(HarvestObject.guid, HarvestObject.package_id, content_hash_extra.value,
-                                status_extra.value)
-            .outerjoin(content_hash_extra, and_(content_hash_extra.harvest_object_id == HarvestObject.id,
-                                                content_hash_extra.key == "content_hash"))
-            .outerjoin(status_extra, and_(status_extra.harvest_object_id == HarvestObject.id,
-                                          status_extra.key == "status"))
-            .filter(HarvestObject.harvest_source_id == source_id, HarvestObject.state == "COMPLETE",
-                    HarvestObject.package_id.isnot(None))
-            .order_by(HarvestObject.guid, HarvestObject.import_finished.desc())
-            .yield_per(2000)
-        )
-        previous: dict[str, Previous] = {}
-        for guid, package_id, digest, status in rows:  # plain rows, one query: no ORM object per import
-            if guid not in previous:
-                previous[guid] = Previous(package_id, digest, status == WITHDRAW)
-        return previous
 
     def _object(self, job, guid: str, *, status: str, digest: str | None, prev: Previous | None,
                 content: dict | None) -> HarvestObject:

@@ -60,7 +60,7 @@ class GiosAirQualityHarvester(UrbanauditHarvester):
             page += 1
         ours = sorted((s for s in stations if str(s.get("Nazwa miasta", "")).strip() in names),
                       key=lambda s: s["Identyfikator stacji"])
-        known = any(guid.startswith("gios:station:") for guid in self.previous)
+        known = self.imported_before("gios:station:")
         if not ours and not known:
             # no station of the city was ever found: a wrong gios.city_name, not a city whose stations all
             # closed; publishing a city record with no station would only mislead, so the job ends here

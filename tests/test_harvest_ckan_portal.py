@@ -106,3 +106,61 @@ def test_unchanged_reharvest_makes_no_objects_a_change_updates_and_a_gone_record
     after = helpers.call_action("package_show", id="ckan-tristar")
     assert after["id"] == before["id"] and after["title"] == "TRISTAR – rozkłady jazdy (zmieniony)"
     assert helpers.call_action("package_show", id="ckan-kolekcje-sztuki")["publication_status"] == "withdrawn"
+
+
+def test_batches_are_compared_alike_at_any_size(portal, source_server, monkeypatch):
+    """With batches of 7 records (66 records: ten batches, the last one short), the first harvest, an unchanged
+    re-harvest, a change in a middle batch and a record gone from the last batch come out as with one batch."""
+    monkeypatch.setattr("ckanext.urbanaudit.harvesters.base.OBJECTS_BATCH", 7)
+    source, user, packages = portal
+    assert changes(run_job(source["id"], user)) == {"added": 66, "updated": 0, "deleted": 0, "errored": 0}
+    assert changes(run_job(source["id"], user)) == {"added": 0, "updated": 0, "deleted": 0, "errored": 0}
+
+    changed = copy.deepcopy(packages)
+    changed[30]["notes"] = "Opis zmieniony w źródle."
+    gone = changed.pop()
+    source_server.route("/api/3/action/package_search", ckan_package_search(changed))
+    job = run_job(source["id"], user)
+    assert job["gather_error_messages"] == []
+    assert changes(job) == {"added": 0, "updated": 1, "deleted": 1, "errored": 0}
+    assert helpers.call_action("package_show", id=f"ckan-{changed[30]['name']}")["notes"].startswith(
+        "Opis zmieniony w źródle.")
+    assert helpers.call_action("package_show", id=f"ckan-{gone['name']}")["publication_status"] == "withdrawn"
+    # withdrawn once: the next run withdraws nothing again
+    assert changes(run_job(source["id"], user)) == {"added": 0, "updated": 0, "deleted": 0, "errored": 0}
+
+
+def test_two_records_with_one_identifier_in_different_batches_end_the_job_and_change_nothing(
+        portal, source_server, monkeypatch):
+    monkeypatch.setattr("ckanext.urbanaudit.harvesters.base.OBJECTS_BATCH", 10)
+    source, user, packages = portal
+    run_job(source["id"], user)
+    before = helpers.call_action("package_show", id=f"ckan-{packages[3]['name']}")
+
+    twice = copy.deepcopy(packages)
+    twice[3]["title"] = "Tytuł, który nie może się pojawić"
+    twice[50] = dict(copy.deepcopy(packages[50]), id=packages[3]["id"])  # batch 6 repeats a guid of batch 1
+    source_server.route("/api/3/action/package_search", ckan_package_search(twice))
+    objects = model.Session.query(HarvestObject).count()
+    job = run_job(source["id"], user)
+    assert job["gather_error_messages"] == [
+        f"CKAN portal: two records share the identifier ckan:{packages[3]['id']}; nothing in the catalogue "
+        "was changed."]
+    assert model.Session.query(HarvestObject).count() == objects  # the batches flushed before were rolled back
+    assert helpers.call_action("package_show", id=before["id"])["title"] == before["title"]
+
+
+def test_an_empty_answer_withdraws_nothing(portal, source_server):
+    source, user, packages = portal
+    run_job(source["id"], user)
+    ids = [p["id"] for p in helpers.call_action("package_search", fq="organization:testowo-wydzial-transportu",
+                                                  rows=100)["results"]]
+    statuses = {i: helpers.call_action("package_show", id=i)["publication_status"] for i in ids}
+    assert len(statuses) == len(packages) and "published" in statuses.values()
+    source_server.route("/api/3/action/package_search", ckan_package_search([]))
+    job = run_job(source["id"], user)
+    assert len(job["gather_error_messages"]) == 1
+    assert "returned no records although some are in the catalogue; nothing was withdrawn" in \
+        job["gather_error_messages"][0]
+    assert changes(job) == {"added": 0, "updated": 0, "deleted": 0, "errored": 1}  # the gather error
+    assert {i: helpers.call_action("package_show", id=i)["publication_status"] for i in statuses} == statuses

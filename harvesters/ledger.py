@@ -1,0 +1,102 @@
+"""What a gather compares against, without holding the whole source in memory.
+
+A gather reads its source as a stream. For each batch of records it asks PostgreSQL what the last import of
+those guids left (:meth:`GatherLedger.previous`) and notes the guids in a temporary table; at the end one
+anti-join finds the records gone from the source (:meth:`GatherLedger.gone`). Memory therefore depends on the
+batch size, not on the number of records in the source.
+
+The ledger works on a connection of its own inside one transaction: the temporary table is created
+``ON COMMIT DROP``, so it disappears when the gather ends, whether it succeeds or fails, and whatever the
+harvest's own session commits or rolls back in between.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from sqlalchemy import and_, bindparam, column, exists, select, table, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+from sqlalchemy.types import UnicodeText
+
+WITHDRAW = "withdraw"
+SEEN = "urbanaudit_gather_seen"
+seen_table = table(SEEN, column("guid"))
+
+
+@dataclass
+class Previous:
+    """What the last successful import of a guid left in the catalogue."""
+
+    package_id: str
+    content_hash: str | None
+    withdrawn: bool
+
+
+class DuplicateGuid(Exception):
+    """Two records of one source share a guid."""
+
+    def __init__(self, guid: str):
+        super().__init__(guid)
+        self.guid = guid
+
+
+class GatherLedger:
+    def __init__(self, connection: Connection, source_id: str):
+        self.connection = connection
+        self.source_id = source_id
+        self.seen = 0
+        connection.execute(text(f"CREATE TEMPORARY TABLE {SEEN} (guid text PRIMARY KEY) ON COMMIT DROP"))
+
+    def _last_imports(self):
+        """Per guid of this source, its newest complete import: guid, package id, content hash, status."""
+        content_hash, status = aliased(HarvestObjectExtra), aliased(HarvestObjectExtra)
+        return (
+            select(HarvestObject.guid, HarvestObject.package_id, content_hash.value, status.value)
+            .distinct(HarvestObject.guid)
+            .outerjoin(content_hash, and_(content_hash.harvest_object_id == HarvestObject.id,
+                                          content_hash.key == "content_hash"))
+            .outerjoin(status, and_(status.harvest_object_id == HarvestObject.id, status.key == "status"))
+            .where(HarvestObject.harvest_source_id == self.source_id, HarvestObject.state == "COMPLETE",
+                   HarvestObject.package_id.isnot(None))
+            .order_by(HarvestObject.guid, HarvestObject.import_finished.desc().nulls_last())
+        )
+
+    def note(self, guids: list[str]) -> dict[str, Previous]:
+        """Record a batch of guids as read from the source; the last import of each (absent if new).
+        Raises :class:`DuplicateGuid` if a guid was already read in this gather."""
+        twice = [guid for guid, n in Counter(guids).items() if n > 1]
+        if twice:
+            raise DuplicateGuid(twice[0])
+        added = {row[0] for row in self.connection.execute(
+            text(f"INSERT INTO {SEEN} (guid) SELECT unnest(:guids) ON CONFLICT DO NOTHING RETURNING guid")
+            .bindparams(bindparam("guids", type_=ARRAY(UnicodeText))), {"guids": guids})}
+        if len(added) < len(guids):
+            raise DuplicateGuid(next(guid for guid in guids if guid not in added))
+        self.seen += len(guids)
+        rows = self.connection.execute(self._last_imports().where(HarvestObject.guid.in_(guids)))
+        return {guid: Previous(package_id, digest, status == WITHDRAW) for guid, package_id, digest, status in rows}
+
+    def gone(self) -> Iterator[tuple[str, Previous]]:
+        """The records of the last imports that this gather did not read and that are not withdrawn yet,
+        streamed from the database in guid order."""
+        query = self._last_imports().where(~exists().where(seen_table.c.guid == HarvestObject.guid))
+        result = self.connection.execution_options(stream_results=True, max_row_buffer=1000).execute(query)
+        try:
+            for guid, package_id, digest, status in result:
+                if status != WITHDRAW:
+                    yield guid, Previous(package_id, digest, False)
+        finally:
+            result.close()
+
+    def any_live(self) -> bool:
+        """Whether the catalogue holds a record of this source that is not withdrawn (asked before any guid
+        was noted, when every live record counts as gone)."""
+        records = self.gone()
+        try:
+            return next(records, None) is not None
+        finally:
+            records.close()
