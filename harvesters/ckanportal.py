@@ -56,21 +56,25 @@ class CkanPortalHarvester(UrbanauditHarvester):
 
 
 def search(client: SourceClient, fq: str | None = None, rows: int = ROWS) -> Iterator[dict]:
-    """Every dataset of the remote package_search, page by page; stops on an empty or repeated page."""
-    start, seen = 0, set()
+    """Every dataset of the remote package_search, page by page; stops on an empty or repeated page. A dataset
+    that shifted into the next page while paging is read once; only one page is held at a time."""
+    start, previous_ids = 0, set()
     while True:
         params = {"rows": rows, "start": start, "sort": "id asc"}
         if fq:
             params["fq"] = fq
         result = client.get_json(SEARCH, params)["result"]
-        page = result["results"]
-        fresh = [p for p in page if p["id"] not in seen]
-        if not fresh:
+        page = [p for p in result["results"] if p["id"] not in previous_ids]
+        if not page:
             return
-        seen.update(p["id"] for p in fresh)
-        yield from fresh
-        start += len(page)
-        if start >= int(result.get("count") or 0):
+        start += len(result["results"])
+        count = int(result.get("count") or 0)
+        previous_ids = {p["id"] for p in page}
+        del result
+        page.reverse()
+        while page:  # handed out one by one, so the page is gone before the next one is asked for
+            yield page.pop()
+        if start >= count:
             return
 
 
