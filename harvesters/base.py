@@ -32,7 +32,7 @@ from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
-from ckanext.urbanaudit.harvesters.ledger import WITHDRAW, DuplicateGuid, GatherLedger, Previous
+from ckanext.urbanaudit.harvesters.ledger import WITHDRAW, DuplicateGuid, GatherLedger, Previous, imported
 
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit.model import City
@@ -176,8 +176,7 @@ class UrbanauditHarvester(HarvesterBase):
         """Whether an earlier job of the source being gathered imported a record whose guid starts so."""
         return model.Session.query(
             model.Session.query(HarvestObject)
-            .filter(HarvestObject.harvest_source_id == self.source_id, HarvestObject.state == "COMPLETE",
-                    HarvestObject.package_id.isnot(None), HarvestObject.guid.startswith(guid_prefix))
+            .filter(*imported(self.source_id), HarvestObject.guid.startswith(guid_prefix))
             .exists()
         ).scalar()
 

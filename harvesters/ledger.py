@@ -1,7 +1,7 @@
 """What a gather compares against, without holding the whole source in memory.
 
 A gather reads its source as a stream. For each batch of records it asks PostgreSQL what the last import of
-those guids left (:meth:`GatherLedger.previous`) and notes the guids in a temporary table; at the end one
+those guids left (:meth:`GatherLedger.note`) and notes the guids in a temporary table; at the end one
 anti-join finds the records gone from the source (:meth:`GatherLedger.gone`). Memory therefore depends on the
 batch size, not on the number of records in the source.
 
@@ -36,6 +36,12 @@ class Previous:
     withdrawn: bool
 
 
+def imported(source_id: str) -> tuple:
+    """The conditions on a harvest object that a job of the source imported into the catalogue."""
+    return (HarvestObject.harvest_source_id == source_id, HarvestObject.state == "COMPLETE",
+            HarvestObject.package_id.isnot(None))
+
+
 class DuplicateGuid(Exception):
     """Two records of one source share a guid."""
 
@@ -60,8 +66,7 @@ class GatherLedger:
             .outerjoin(content_hash, and_(content_hash.harvest_object_id == HarvestObject.id,
                                           content_hash.key == "content_hash"))
             .outerjoin(status, and_(status.harvest_object_id == HarvestObject.id, status.key == "status"))
-            .where(HarvestObject.harvest_source_id == self.source_id, HarvestObject.state == "COMPLETE",
-                   HarvestObject.package_id.isnot(None))
+            .where(*imported(self.source_id))
             .order_by(HarvestObject.guid, HarvestObject.import_finished.desc().nulls_last())
         )
 
