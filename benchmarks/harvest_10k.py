@@ -37,6 +37,9 @@ from pathlib import Path
 
 from _support import reset_site_db
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests import harvest_jobs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 MODIFIED = "2025-01-15T10:00:00.000000"
@@ -91,21 +94,7 @@ def serve(server, prefix: str, packages: list[dict]) -> None:
 
 def run_job(source_id: str, context: dict) -> dict:
     """Gather and fetch/import through the Redis queues, as the harvest consumers do; the finished job."""
-    import ckan.plugins.toolkit as tk
-    from ckanext.harvest import queue
-
-    job = tk.get_action("harvest_job_create")(dict(context), {"source_id": source_id, "run": True})
-    gather = queue.get_gather_consumer()
-    message = gather.basic_get(queue.get_gather_queue_name())
-    queue.gather_callback(gather, *message)
-    fetch = queue.get_fetch_consumer()
-    while True:
-        message = fetch.basic_get(queue.get_fetch_queue_name())
-        if message[2] is None:
-            break
-        queue.fetch_callback(fetch, *message)
-    tk.get_action("harvest_jobs_run")(dict(context), {"source_id": source_id})
-    return tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})
+    return harvest_jobs.run_job(source_id, context["user"])
 
 
 def rss_mib() -> float:
@@ -129,7 +118,7 @@ def main() -> None:  # noqa: PLR0915
         from ckan.lib.search import clear_all
         from ckanext.harvest import queue
 
-        from ckanext.urbanaudit.city_file import load
+        from ckanext.urbanaudit.cities.city_file import load
         # the tests' local HTTP server (by path: another distribution may own the top-level name "tests")
         spec = importlib.util.spec_from_file_location("urbanaudit_source_server", ROOT / "tests" / "source_server.py")
         source_server = importlib.util.module_from_spec(spec)

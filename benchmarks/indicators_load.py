@@ -18,15 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import requests
+from _support import free_port, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 INI = ROOT / "test.ini"
@@ -43,8 +41,8 @@ def prepare() -> str:
         import ckan.plugins.toolkit as tk
         from ckan import model
 
-        from ckanext.urbanaudit.indicator_load import load
-        from ckanext.urbanaudit.model import City
+        from ckanext.urbanaudit.cities.model import City
+        from ckanext.urbanaudit.indicators.load import load
 
         site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
         context = {"user": site}
@@ -83,46 +81,6 @@ def prepare() -> str:
             tk.get_action("package_create")(dict(context), record)
         print(f"data: {len(teryts)} cities × 20 periods of {CODE}; baseline dataset benchmark-record", flush=True)
         return "benchmark-record"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def measure(url: str, requests_total: int, clients: int) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = []
-    lock = threading.Lock()
-    per_client = requests_total // clients
-
-    def client():
-        session = requests.Session()
-        for _ in range(per_client):
-            start = time.perf_counter()
-            response = session.get(url, timeout=120)
-            elapsed = time.perf_counter() - start
-            with lock:
-                if response.status_code == 200:
-                    latencies.append(elapsed)
-                else:
-                    errors.append(response.status_code)
-
-    session = requests.Session()
-    for _ in range(3):  # warm-up
-        session.get(url, timeout=120).raise_for_status()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {"n": len(latencies), "errors": len(errors), "p50": statistics.median(latencies) * 1000,
-            "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000, "rps": len(latencies) / wall,
-            "error_codes": sorted(set(errors))}
 
 
 def main():

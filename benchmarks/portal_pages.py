@@ -120,9 +120,9 @@ def prepare(datasets: int) -> str:
         from ckan import model
         from ckan.lib import search
 
-        from ckanext.urbanaudit.indicator_catalogue import NONE, catalogue
-        from ckanext.urbanaudit.indicator_load import load
-        from ckanext.urbanaudit.model import City
+        from ckanext.urbanaudit.cities.model import City
+        from ckanext.urbanaudit.indicators.catalogue import NONE, catalogue
+        from ckanext.urbanaudit.indicators.load import load
         from ckanext.urbanaudit.quality import store
 
         tk.config["ckanext.urbanaudit.indicators.compute_after_upsert"] = False

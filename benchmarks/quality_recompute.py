@@ -25,7 +25,7 @@ import random
 import time
 import tracemalloc
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 EU = "http://publications.europa.eu/resource/authority/"
 FORMATS = [("CSV", "text/csv"), ("XLSX", ""), ("PDF", "application/pdf"), ("GeoJSON", "application/geo+json"),
@@ -36,7 +36,7 @@ FREQ = ["ANNUAL", "MONTHLY", "DAILY", "IRREG", "NEVER", "QUARTERLY", ""]
 def synthetic_rows(n: int, orgs: tuple[str, str], seed: int = 7):  # noqa: PLR0912
     """Rows for package, package_extra, package_tag and resource tables: varied, so scores spread."""
     rnd = random.Random(seed)
-    now = datetime.utcnow()
+    now = datetime.now(UTC).replace(tzinfo=None)
     packages, extras, tags, resources = [], [], [], []
     for i in range(n):
         pid = str(uuid.uuid4())

@@ -78,7 +78,7 @@ def phase(name: str, n: int) -> dict:
             book.save(buffer)
             content = buffer.getvalue()
         else:
-            from ckanext.urbanaudit import questionnaire as q
+            from ckanext.urbanaudit.inventory import questionnaire as q
 
             records = [r.data for r in q.parse_rows([HEADER, *table])]
             for record in records:

@@ -42,17 +42,20 @@ write_config() {
         ckan generate config "$CKAN_INI"
     fi
     local name key
-    local opts=(
-        "SECRET_KEY=$CKAN_SECRET_KEY"
-        "ckan.plugins=urbanaudit scheming_datasets scheming_organizations dcat harvest ckan_harvester spatial_metadata spatial_query activity"
-        "scheming.dataset_schemas=ckanext.urbanaudit.schemas:inventory.yaml"
-        "scheming.organization_schemas=ckanext.urbanaudit.schemas:department.yaml"
-        "scheming.presets=ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml"
-        "ckanext.spatial.search_backend=solr-bbox"
-        "ckan.harvest.mq.type=redis"
-        "ckan.locale_default=pl"
-        "ckan.locales_offered=pl en"
-    )
+    local opts=("SECRET_KEY=$CKAN_SECRET_KEY")
+    # The plugins and the settings they need: the same file test.ini and the demo chain to
+    # (ckanext/urbanaudit/stack.ini, shipped in the package), one key=value per line.
+    mapfile -t -O 1 opts < <(python - <<'PY'
+import configparser
+from importlib.resources import files
+
+parser = configparser.RawConfigParser()
+parser.read_string(files("ckanext.urbanaudit").joinpath("stack.ini").read_text("utf-8"))
+for key, value in parser.items("app:main"):
+    if key != "use":
+        print(f"{key}={value}")
+PY
+)
     # Any other option: CKAN___SECTION__KEY=value -> section.key = value
     # (lower-cased, "__" -> "."; same convention as ckanext-envvars).
     for name in $(compgen -e); do

@@ -29,20 +29,21 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
-from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
 from ckanext.urbanaudit.harvesters.ledger import WITHDRAW, DuplicateGuid, GatherLedger, Previous, imported
 
 from ckanext.urbanaudit import config as ua_config
-from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit import utils
+from ckanext.urbanaudit.cities.model import City
+from ckanext.urbanaudit.utils import EU
 
 log = logging.getLogger(__name__)
 
 NEW, CHANGE = "new", "change"
 VALUES_BATCH = 5000
 OBJECTS_BATCH = 500
-EU = "http://publications.europa.eu/resource/authority/"
 
 
 @dataclass
@@ -108,7 +109,7 @@ class UrbanauditHarvester(HarvesterBase):
         self.check_config(parsed, city)
         return config or "{}"
 
-    def gather_stage(self, harvest_job) -> list[str] | None:
+    def gather_stage(self, harvest_job: HarvestJob) -> list[str] | None:
         source = harvest_job.source
         source_config = json.loads(source.config or "{}")
         city = City.get(str(source_config.get("city", "")))
@@ -156,7 +157,7 @@ class UrbanauditHarvester(HarvesterBase):
         model.Session.commit()
         return ids
 
-    def _compare(self, harvest_job, ledger: GatherLedger, batch: list[Record]) -> list[str]:
+    def _compare(self, harvest_job: HarvestJob, ledger: GatherLedger, batch: list[Record]) -> list[str]:
         """Objects for the new and changed records of a batch (an unchanged one gets none: no fetch, no
         import, no re-index); their ids. Empties the batch."""
         previous = ledger.note([record.guid for record in batch])
@@ -180,7 +181,7 @@ class UrbanauditHarvester(HarvesterBase):
             .exists()
         ).scalar()
 
-    def _abandon(self, message: str, harvest_job) -> None:
+    def _abandon(self, message: str, harvest_job: HarvestJob) -> None:
         """Roll back the objects of this gather and record why: the catalogue stays as it was."""
         model.Session.rollback()
         self._save_gather_error(message, harvest_job)
@@ -197,11 +198,11 @@ class UrbanauditHarvester(HarvesterBase):
         pending.clear()
         return ids
 
-    def fetch_stage(self, harvest_object) -> bool:
+    def fetch_stage(self, harvest_object: HarvestObject) -> bool:
         # the gather stage already holds each record's full content (it needs it for the hash)
         return True
 
-    def import_stage(self, harvest_object) -> bool | str:
+    def import_stage(self, harvest_object: HarvestObject) -> bool | str:
         extras = {e.key: e.value for e in harvest_object.extras}
         status = extras.get("status")
         context = {"user": self._get_user_name()}
@@ -246,7 +247,7 @@ class UrbanauditHarvester(HarvesterBase):
         options = {**ua_config.http_settings(), **self.client_options()}
         return SourceClient(self.title or self.source_key, base_url, namespace=tk.config["ckan.site_id"], **options)
 
-    def _object(self, job, guid: str, *, status: str, digest: str | None, prev: Previous | None,
+    def _object(self, job: HarvestJob, guid: str, *, status: str, digest: str | None, prev: Previous | None,
                 content: dict | None) -> HarvestObject:
         obj = HarvestObject(guid=guid, job=job, package_id=prev.package_id if prev else None,
                             content=json.dumps(content, ensure_ascii=False) if content is not None else None,
@@ -255,11 +256,11 @@ class UrbanauditHarvester(HarvesterBase):
         model.Session.add(obj)
         return obj
 
-    def prepare(self, harvest_object, dataset: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, harvest_object: HarvestObject, dataset: dict[str, Any]) -> dict[str, Any]:
         """Last changes to a record before it is saved (the source's department, defaults, status)."""
         return dataset
 
-    def _save_dataset(self, harvest_object, context: dict, dataset: dict) -> str:
+    def _save_dataset(self, harvest_object: HarvestObject, context: dict, dataset: dict) -> str:
         """Create or update the record's data set; its id (no package_show of the result: nobody reads it)."""
         # the source's department ("department" in its configuration), else the harvest source's organization:
         # the city organization or department named in the city file
@@ -276,14 +277,9 @@ class UrbanauditHarvester(HarvesterBase):
 
     @staticmethod
     def _unique_name(name: str) -> str:
-        name = slug(name, 90) or "record"
-        candidate, n = name, 1
-        while model.Package.get(candidate) is not None:
-            n += 1
-            candidate = f"{name}-{n}"
-        return candidate
+        return utils.unique_name(slug(name, 90) or "record")
 
-    def _withdraw(self, harvest_object, context: dict, source_config: dict) -> bool:
+    def _withdraw(self, harvest_object: HarvestObject, context: dict, source_config: dict) -> bool:
         package = model.Package.get(harvest_object.package_id)
         if package is not None and package.state == "active":
             how = source_config.get("gone_records") or ua_config.gone_records()

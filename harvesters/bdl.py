@@ -21,7 +21,7 @@ from ckanext.urbanaudit.harvesters.base import EU, Record, UrbanauditHarvester, 
 from ckanext.urbanaudit.harvesters.http import Quota, SourceClient
 
 from ckanext.urbanaudit import config as ua_config
-from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.cities.model import City
 
 ANONYMOUS = [Quota(5, 1), Quota(100, 15 * 60), Quota(1000, 12 * 3600)]
 REGISTERED = [Quota(10, 1), Quota(500, 15 * 60), Quota(5000, 12 * 3600)]
@@ -117,15 +117,8 @@ class BdlHarvester(UrbanauditHarvester):
 
 def _pages(client: SourceClient, path: str, params: dict[str, Any], page_size: int) -> Iterator[dict]:
     """Every result of a paged BDL list: follows links.next from page 0."""
-    answer = client.get_json(path, {**params, "page": 0, "page-size": page_size, "format": "json"})
-    seen = set()
-    while True:
-        yield from answer["results"]
-        following = (answer.get("links") or {}).get("next")
-        if not following or following in seen:
-            return
-        seen.add(following)
-        answer = client.get_json(following)
+    params = {**params, "page": 0, "page-size": page_size, "format": "json"}
+    return client.follow_next(path, params, "results")
 
 
 def _variable_name(variable: dict) -> str:

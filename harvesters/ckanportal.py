@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ckanext.harvest.model import HarvestObject
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.base import Record, UrbanauditHarvester
 from ckanext.urbanaudit.harvesters.http import SourceClient
 
-from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.cities.model import City
 
 ROWS = 1000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -51,7 +52,7 @@ class CkanPortalHarvester(UrbanauditHarvester):
                 continue
             yield Record(guid=f"ckan:{package['id']}", dataset=modify_package_dict(package, base))
 
-    def prepare(self, harvest_object, dataset: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, harvest_object: HarvestObject, dataset: dict[str, Any]) -> dict[str, Any]:
         return upstream.finish(dataset, harvest_object.source, "CKAN")
 
 

@@ -9,26 +9,28 @@ everything else (gather, ISO parsing, ISpatialHarvester hooks such as ``urbanaud
 from __future__ import annotations
 
 import re
+from typing import Self
 
+from ckanext.harvest.model import HarvestObject
 from ckanext.spatial.harvesters.csw import CSWHarvester
 
 DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 
 
 class UrbanauditCswHarvester(CSWHarvester):
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args, **kwargs) -> Self:
         # SingletonPlugin keeps its instance in ``cls._instance``, which a subclass would find on the stock
         # CSWHarvester (when ``csw_harvester`` is loaded too) and so never become a plugin of its own
         if "_instance" not in cls.__dict__:
             cls._instance = object.__new__(cls)
         return cls._instance
 
-    def info(self):
+    def info(self) -> dict[str, str]:
         return {"name": "urbanaudit_csw", "title": "CSW / INSPIRE (urban audit)",
                 "description": "A CSW 2.0.2 catalogue (e.g. an INSPIRE geoportal) harvested by ckanext-spatial "
                                "into the urban-audit inventory."}
 
-    def fetch_stage(self, harvest_object):
+    def fetch_stage(self, harvest_object: HarvestObject) -> bool:
         if not super().fetch_stage(harvest_object):
             return False
         if harvest_object.content and DECLARATION.match(harvest_object.content):

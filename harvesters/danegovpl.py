@@ -17,7 +17,7 @@ from ckanext.urbanaudit.harvesters.base import EU, Record, UrbanauditHarvester, 
 from ckanext.urbanaudit.harvesters.http import SourceClient
 
 from ckanext.urbanaudit import vocabularies
-from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.cities.model import City
 
 PER_PAGE = 100
 FREQUENCY = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY",
@@ -42,15 +42,7 @@ class DaneGovPlHarvester(UrbanauditHarvester):
 
 
 def _pages(client: SourceClient, path: str) -> Iterator[dict]:
-    answer = client.get_json(path, {"page": 1, "per_page": PER_PAGE})
-    seen = set()
-    while True:
-        yield from answer["data"]
-        following = (answer.get("links") or {}).get("next")
-        if not following or following in seen:
-            return
-        seen.add(following)
-        answer = client.get_json(following)
+    return client.follow_next(path, {"page": 1, "per_page": PER_PAGE}, "data")
 
 
 def _text(value: Any) -> str:

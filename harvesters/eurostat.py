@@ -15,7 +15,7 @@ from ckanext.urbanaudit.harvesters.http import SourceClient
 from ckanext.urbanaudit.harvesters.jsonstat import decode, labels
 
 from ckanext.urbanaudit import vocabularies
-from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.cities.model import City
 
 DATASET = re.compile(r"^urb_[a-z0-9_]+$")
 PERIOD = re.compile(r"^\d{4}$")

@@ -22,7 +22,7 @@ from typing import Any
 from ckanext.urbanaudit.harvesters.base import EU, Record, UrbanauditHarvester, published_defaults
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
 
-from ckanext.urbanaudit.model import City
+from ckanext.urbanaudit.cities.model import City
 
 STATIONS = "Lista stacji pomiarowych"
 SENSORS = "Lista stanowisk pomiarowych dla podanej stacji"

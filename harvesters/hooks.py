@@ -15,9 +15,12 @@ import json
 from typing import Any
 
 import ckan.plugins as p
+from ckan.types import Context
 from ckanext.dcat.interfaces import IDCATRDFHarvester
+from ckanext.harvest.model import HarvestObject
 from ckanext.spatial.interfaces import ISpatialHarvester
 from ckanext.urbanaudit.harvesters import upstream
+from lxml import etree
 
 from ckanext.urbanaudit import vocabularies
 
@@ -31,15 +34,17 @@ class UpstreamHarvestPlugin(p.SingletonPlugin):
 
     # IDCATRDFHarvester
 
-    def before_create(self, harvest_object, dataset_dict, temp_dict):
+    def before_create(self, harvest_object: HarvestObject, dataset_dict: dict[str, Any],
+                      temp_dict: dict[str, Any]) -> None:
         upstream.finish(dataset_dict, harvest_object.source, "DCAT")
 
-    def before_update(self, harvest_object, dataset_dict, temp_dict):
+    def before_update(self, harvest_object: HarvestObject, dataset_dict: dict[str, Any],
+                      temp_dict: dict[str, Any]) -> None:
         upstream.finish(dataset_dict, harvest_object.source, "DCAT")
 
     # ISpatialHarvester
 
-    def get_package_dict(self, context, data_dict):
+    def get_package_dict(self, context: Context, data_dict: dict[str, Any]) -> dict[str, Any] | None:
         package = data_dict["package_dict"]
         if not package:
             return package
@@ -68,7 +73,7 @@ def inspire_theme(keywords: list[str]) -> str | None:
     return None
 
 
-def _keywords(iso: dict, xml_tree) -> list[str]:
+def _keywords(iso: dict, xml_tree: etree._Element | None) -> list[str]:
     words = [w for group in iso.get("keywords") or [] for w in group.get("keyword") or []]
     words += list(iso.get("tags") or [])
     if xml_tree is not None:
@@ -78,7 +83,7 @@ def _keywords(iso: dict, xml_tree) -> list[str]:
     return words
 
 
-def iso_record(package: dict[str, Any], iso: dict[str, Any], xml_tree=None) -> dict[str, Any]:
+def iso_record(package: dict[str, Any], iso: dict[str, Any], xml_tree: etree._Element | None = None) -> dict[str, Any]:
     """The inventory fields of an ISO 19139 record beside ckanext-spatial's default package dict."""
     extras = {e["key"]: e["value"] for e in package.get("extras") or []}
     record = dict(package, type="dataset")

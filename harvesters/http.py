@@ -16,13 +16,17 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from ckan.lib.redis import connect_to_redis
+from redis import Redis
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
@@ -59,7 +63,7 @@ def _duration(seconds: float) -> str:
 class Limiter:
     """Sliding-window request limiter kept in Redis (sorted sets of request times, one per window)."""
 
-    def __init__(self, redis, key: str, quotas: list[Quota], max_wait: float, source: str) -> None:
+    def __init__(self, redis: Redis, key: str, quotas: list[Quota], max_wait: float, source: str) -> None:
         self.redis, self.key, self.quotas, self.max_wait, self.source = redis, key, quotas, max_wait, source
         self.waited = 0.0
 
@@ -104,7 +108,7 @@ def _capped_retry(max_wait: float, source: str, limiter: Limiter | None) -> type
     class CappedRetry(Retry):
         """Retry that refuses to sleep longer than ``max_wait`` on a Retry-After and tells the limiter."""
 
-        def sleep_for_retry(self, response=None):
+        def sleep_for_retry(self, response: BaseHTTPResponse | None = None) -> bool:
             retry_after = self.get_retry_after(response) if response is not None else None
             if retry_after is not None:
                 if limiter is not None:
@@ -135,14 +139,12 @@ class SourceClient:
         backoff: float = 0.5,
         max_wait: float = 120,
         conditional: bool = True,
-        redis=None,
+        redis: Redis | None = None,
         namespace: str = "default",
     ) -> None:
         self.source, self.base_url, self.timeout = source, base_url.rstrip("/"), timeout
         self.conditional = conditional
         if redis is None:
-            from ckan.lib.redis import connect_to_redis
-
             redis = connect_to_redis()
         self.redis = redis
         self.key = f"urbanaudit:{namespace}:http:{source}"
@@ -170,6 +172,19 @@ class SourceClient:
                     pairs.append((key, item))
             url += ("&" if "?" in url else "?") + urlencode(pairs)
         return url
+
+    def follow_next(self, path: str, params: dict[str, Any], results: str) -> Iterator[dict]:
+        """Every item of a paged JSON list: the ``results`` array of the first answer and of each answer its
+        ``links.next`` URL leads to, until there is none or it repeats."""
+        answer = self.get_json(path, params)
+        seen = set()
+        while True:
+            yield from answer[results]
+            following = (answer.get("links") or {}).get("next")
+            if not following or following in seen:
+                return
+            seen.add(following)
+            answer = self.get_json(following)
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         url = self.url(path, params)

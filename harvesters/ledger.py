@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, column, exists, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
 from sqlalchemy.types import UnicodeText
 
 WITHDRAW = "withdraw"
@@ -45,19 +46,19 @@ def imported(source_id: str) -> tuple:
 class DuplicateGuid(Exception):
     """Two records of one source share a guid."""
 
-    def __init__(self, guid: str):
+    def __init__(self, guid: str) -> None:
         super().__init__(guid)
         self.guid = guid
 
 
 class GatherLedger:
-    def __init__(self, connection: Connection, source_id: str):
+    def __init__(self, connection: Connection, source_id: str) -> None:
         self.connection = connection
         self.source_id = source_id
         self.seen = 0
         connection.execute(text(f"CREATE TEMPORARY TABLE {SEEN} (guid text PRIMARY KEY) ON COMMIT DROP"))
 
-    def _last_imports(self):
+    def _last_imports(self) -> Select:
         """Per guid of this source, its newest complete import: guid, package id, content hash, status."""
         content_hash, status = aliased(HarvestObjectExtra), aliased(HarvestObjectExtra)
         return (

@@ -2,7 +2,7 @@
 
 Three upstream harvesters bring records whose shape is not ours: ckanext-dcat's RDF harvester
 (``dcat_rdf_harvester``, parsed by our DCAT profile), ckanext-spatial's CSW harvester (``csw``, ISO 19139)
-and remote CKAN portals (our ``urbanaudit_ckan``, see ckan.py). Whatever the origin, a harvested record
+and remote CKAN portals (our ``urbanaudit_ckan``, see ckanportal.py). Whatever the origin, a harvested record
 
 - belongs to a department: ``"department"`` (an organization name) in the harvest source configuration,
   else the harvest source's own organization;
@@ -20,12 +20,14 @@ import unicodedata
 from typing import Any
 
 from ckan import model
+from ckanext.harvest.model import HarvestSource
 
 from ckanext.urbanaudit import vocabularies
+from ckanext.urbanaudit.inventory.fields import publication_required_fields
+from ckanext.urbanaudit.utils import EU
 
 log = logging.getLogger(__name__)
 
-EU = "http://publications.europa.eu/resource/authority/"
 PUBLIC = EU + "access-right/PUBLIC"
 
 # EU frequency codes by the words sources use (DCAT literals, CKAN extras, ISO maintenance codes)
@@ -81,14 +83,16 @@ def subjects(words: list[str]) -> tuple[list[str], list[str]]:
     return eu, iso
 
 
+def _known(vocabulary: str, value: Any) -> tuple[str, set[str]]:
+    """The value as text and the URIs of the vocabulary."""
+    return str(value).strip(), {c["value"] for c in vocabularies.choices(vocabulary)}
+
+
 def frequency_uri(value: Any) -> str | None:
     """The EU frequency URI of a frequency given as a URI, an EU code or a word; None when unknown."""
-    if not value:
-        return None
-    text = str(value).strip()
-    known = {c["value"] for c in vocabularies.choices("frequency")}
-    if text in known:
-        return text
+    text, known = _known("frequency", value or "")
+    if not value or text in known:
+        return text if value else None
     code = text.rstrip("/").rsplit("/", 1)[-1]
     for candidate in (code.upper(), FREQUENCY_WORDS.get(re.sub(r"[^a-z]", "", fold(code)), "")):
         if candidate and EU + "frequency/" + candidate in known:
@@ -98,12 +102,9 @@ def frequency_uri(value: Any) -> str | None:
 
 def access_rights_uri(value: Any) -> str | None:
     """The EU access-right URI of a URI, code or word ("public", "publiczny"); None when unknown."""
-    if not value:
-        return None
-    text = str(value).strip()
-    known = {c["value"] for c in vocabularies.choices("access-right")}
-    if text in known:
-        return text
+    text, known = _known("access-right", value or "")
+    if not value or text in known:
+        return text if value else None
     word = fold(text.rstrip("/").rsplit("/", 1)[-1])
     for code, stems in (("NON_PUBLIC", ("non_public", "non-public", "niepubl", "wewnetrz", "internal")),
                         ("RESTRICTED", ("restrict", "ogranicz", "wniosek")),
@@ -113,7 +114,7 @@ def access_rights_uri(value: Any) -> str | None:
     return None
 
 
-def source_config(source) -> dict[str, Any]:
+def source_config(source: HarvestSource) -> dict[str, Any]:
     try:
         parsed = json.loads(source.config or "{}")
     except ValueError:
@@ -121,7 +122,7 @@ def source_config(source) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def department(source, config: dict[str, Any]) -> str | None:
+def department(source: HarvestSource, config: dict[str, Any]) -> str | None:
     """Id of the organization harvested records belong to: the configured department, else the source's."""
     name = config.get("department")
     if name:
@@ -151,8 +152,6 @@ def _empty(value: Any) -> bool:
 
 def missing_for_publication(dataset: dict[str, Any]) -> list[dict]:
     """The schema fields required for publication that ``dataset`` lacks."""
-    from ckanext.urbanaudit.logic.validators import publication_required_fields
-
     missing = []
     for field in publication_required_fields(dataset.get("type") or "dataset"):
         name = field["field_name"]
@@ -164,7 +163,7 @@ def missing_for_publication(dataset: dict[str, Any]) -> list[dict]:
     return missing
 
 
-def finish(dataset: dict[str, Any], source, origin: str) -> dict[str, Any]:
+def finish(dataset: dict[str, Any], source: HarvestSource, origin: str) -> dict[str, Any]:
     """Owner, defaults, vocabulary URIs and publication status of a harvested record (changed in place)."""
     for key in [k for k, v in dataset.items() if v is None]:
         del dataset[key]

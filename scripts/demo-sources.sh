@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start or stop the demo's source server: recorded API answers from ../shared/fixtures replayed on
-# 127.0.0.1:${DEMO_SOURCES_PORT:-8765} (python -m ckanext.urbanaudit.demo_sources; demo/demo.ini points the
+# 127.0.0.1:${DEMO_SOURCES_PORT:-8765} (python -m demo.sources; demo/demo.ini points the
 # harvesters there). Usage: scripts/demo-sources.sh start|stop
 # Idempotent: `start` leaves our running server alone; `stop` ends only the process in var/run/demo-sources.pid
 # (the marker of a server this script started; scripts/services.sh stop ends it too).
@@ -14,6 +14,8 @@ PIDFILE="$RUN/demo-sources.pid"
 URL="http://127.0.0.1:$PORT/eurostat/data/urb_cpop1"
 
 log() { printf '[demo-sources] %s\n' "$*"; }
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 ours() { local pid; pid=$(cat "$PIDFILE" 2>/dev/null || true); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 answers() { curl -fsS -o /dev/null "$URL" 2>/dev/null; }
 
@@ -29,22 +31,15 @@ start() {
   fi
   rm -f "$PIDFILE"
   # setsid: the server outlives `make demo-data`; its pid file is written by the server itself
-  setsid "$VENV/bin/python" -m ckanext.urbanaudit.demo_sources --port "$PORT" --pidfile "$PIDFILE" \
-    >>"$LOG/demo-sources.log" 2>&1 </dev/null &
+  (cd "$ROOT" && setsid "$VENV/bin/python" -m demo.sources --port "$PORT" --pidfile "$PIDFILE" \
+    >>"$LOG/demo-sources.log" 2>&1 </dev/null &)
   for _ in $(seq 100); do answers && ours && break; sleep 0.1; done
   answers && ours || { log "did not start; see $LOG/demo-sources.log"; exit 1; }
   log "replaying recorded answers on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
 }
 
 stop() {
-  local pid
-  pid=$(cat "$PIDFILE" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    log "stopping (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$PIDFILE"
+  stop_pidfile "the source server" "$PIDFILE"
 }
 
 case "${1:-}" in

@@ -15,6 +15,8 @@ SOLR_PING=http://127.0.0.1:8983/solr/ckan/admin/ping
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
 log() { printf '[services] %s\n' "$*"; }
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 pg_running() { pg_lsclusters -h "$PG_VERSION" "$PG_CLUSTER" 2>/dev/null | grep -q online; }
 redis_running() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
@@ -81,16 +83,6 @@ start_solr() {
   log "Solr ready"
 }
 
-stop_pidfile() {  # name pidfile
-  local pid
-  pid=$(cat "$2" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    log "stopping $1 (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$2"
-}
 
 stop_all() {
   stop_pidfile "demo source server" "$RUN/demo-sources.pid"  # started by scripts/demo-sources.sh

@@ -11,6 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import ckan.plugins.toolkit as tk
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -34,8 +35,6 @@ class _QuietHandler(WSGIRequestHandler):
 @pytest.fixture
 def server(app, monkeypatch):
     """The test app's WSGI application served by werkzeug in a thread (its site URL is the server's)."""
-    import ckan.plugins.toolkit as tk
-
     httpd = make_server("127.0.0.1", 0, app.app, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{httpd.server_port}"
     monkeypatch.setitem(tk.config, "ckan.site_url", url)

@@ -8,8 +8,10 @@ import functools
 import ckan.plugins.toolkit as tk
 import pytest
 from ckan import model
+from ckan.tests import factories
 from sqlalchemy import engine_from_config
 
+from ckanext.urbanaudit.cities.model import City
 from tests.source_server import SourceServer
 
 pytest_plugins = ["ckanext.harvest.tests.fixtures", "tests.browser_support"]
@@ -44,3 +46,19 @@ def source_server():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def cities(clean_db, clean_index):
+    """Kielce and its two peers, the city organization and two departments (environment, education)."""
+    city_org = factories.Organization(name="um-kielce", title="Urząd Miasta Kielce")
+    env_org = factories.Organization(name="kielce-wydzial-srodowiska", title="Wydział Środowiska")
+    other_org = factories.Organization(name="kielce-wydzial-edukacji", title="Wydział Edukacji")
+    model.Session.add_all([
+        City(teryt="2661011", slug="kielce", name="Kielce", urban_audit_code="PL012C",
+             peers=["0663011", "2061011"], config={"organization": "um-kielce"}),
+        City(teryt="0663011", slug="lublin", name="Lublin", peers=[], config={"organization": "um-kielce"}),
+        City(teryt="2061011", slug="bialystok", name="Białystok", peers=[], config={"organization": "um-kielce"}),
+    ])
+    model.Session.commit()
+    return {"city": city_org, "env": env_org, "other": other_org}

@@ -73,7 +73,7 @@ def bulk_published(count: int, prefix: str = "zbior") -> set[str]:
     template = helpers.call_action("package_show", {"validate": False, "use_cache": False}, id=created["id"])
     extras = {e["key"]: e["value"] for e in template["extras"]}
     tag = model.Tag.by_name("dane")
-    modified = datetime.datetime(2026, 1, 1)
+    modified = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC).replace(tzinfo=None)
     packages, package_extras, package_tags, resources, pkg_dicts = [], [], [], [], [template]
     for i in range(count - 1):
         pkg_id, res_id = str(uuid.uuid4()), str(uuid.uuid4())

@@ -64,3 +64,7 @@ def minimal_draft(org_id: str, **overrides) -> dict:
     record = {"name": "szkic", "title": "Szkic rekordu", "notes": "Opis w przygotowaniu.", "owner_org": org_id}
     record.update(overrides)
     return record
+
+# an extent far from Kielce (near Szczecin): records that must not match a map search of the city
+ELSEWHERE = {"type": "Polygon", "coordinates": [[[14.0, 53.0], [14.2, 53.0], [14.2, 53.1], [14.0, 53.1],
+                                                  [14.0, 53.0]]]}

@@ -1,4 +1,5 @@
-"""Typed getters for the extension's configuration (defaults live in config_declaration.yaml)."""
+"""Typed getters for the extension's configuration: every ``ckanext.urbanaudit.*`` key is read here, and
+its default lives in config_declaration.yaml only."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -10,6 +11,15 @@ def city() -> str:
 
 def synthetic_banner() -> bool:
     return tk.config["ckanext.urbanaudit.synthetic_banner"]
+
+
+def map_extent() -> str:
+    """Initial extent of the search map, ``[[south, west], [north, east]]`` as JSON text."""
+    return tk.config["ckanext.urbanaudit.map_extent"]
+
+
+def map_tiles_url() -> str:
+    return tk.config["ckanext.urbanaudit.map_tiles_url"]
 
 
 def source_url(source: str) -> str:
@@ -27,6 +37,7 @@ def catalog_description() -> dict[str, str]:
         "pl": tk.config["ckanext.urbanaudit.catalog.description_pl"],
         "en": tk.config["ckanext.urbanaudit.catalog.description_en"],
     }
+
 
 def http_settings() -> dict:
     """Keyword arguments of harvesters.http.SourceClient from the configuration."""
@@ -52,3 +63,29 @@ def home_headline_indicators() -> int:
 
 def home_cache_seconds() -> int:
     return tk.config["ckanext.urbanaudit.home.cache_seconds"]
+
+
+def stale_after_years() -> int:
+    return tk.config["ckanext.urbanaudit.indicators.stale_after_years"]
+
+
+def compute_after_upsert() -> bool:
+    return bool(tk.config.get("ckanext.urbanaudit.indicators.compute_after_upsert"))
+
+
+def quality_recompute_on_update() -> bool:
+    return tk.config["ckanext.urbanaudit.quality.recompute_on_update"]
+
+
+def link_check_settings() -> dict:
+    """Keyword arguments of quality.linkcheck.Settings from the configuration."""
+    return {
+        "allow": tuple(tk.config["ckanext.urbanaudit.quality.link_check_allow"] or ()),
+        "timeout": float(tk.config["ckanext.urbanaudit.quality.link_check_timeout"]),
+        "max_bytes": int(tk.config["ckanext.urbanaudit.quality.link_check_max_bytes"]),
+        "max_redirects": int(tk.config["ckanext.urbanaudit.quality.link_check_max_redirects"]),
+    }
+
+
+def link_recheck_hours() -> int:
+    return int(tk.config["ckanext.urbanaudit.quality.link_recheck_hours"])

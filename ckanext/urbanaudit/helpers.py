@@ -1,51 +1,18 @@
-"""Template helpers (registered by the blanket decorator; names carry the extension's prefix)."""
+"""Template helpers of every concern, collected for CKAN's blanket decorator (names carry the extension's
+prefix; every public function of a concern's ``helpers.py`` is a helper)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import ckan.plugins.toolkit as tk
-
-from ckanext.urbanaudit import config, home, vocabularies
-from ckanext.urbanaudit.quality.helpers import (
-    urbanaudit_quality_band_label,
-    urbanaudit_quality_dimension_label,
-    urbanaudit_quality_for,
-    urbanaudit_quality_text,
-)
-
-__all__ = [
-    "urbanaudit_city_extent",
-    "urbanaudit_home",
-    "urbanaudit_is_synthetic",
-    "urbanaudit_quality_band_label",
-    "urbanaudit_quality_dimension_label",
-    "urbanaudit_quality_for",
-    "urbanaudit_quality_text",
-    "urbanaudit_synthetic_banner",
-    "urbanaudit_vocabulary_choices",
-]
+from ckanext.urbanaudit.inventory import helpers as inventory_helpers
+from ckanext.urbanaudit.logic.collect import public_functions
+from ckanext.urbanaudit.portal import helpers as portal_helpers
+from ckanext.urbanaudit.quality import helpers as quality_helpers
 
 
-def urbanaudit_vocabulary_choices(field: dict[str, Any]) -> list[dict]:
-    """scheming ``choices_helper``: the choices of the vocabulary the field names."""
-    return vocabularies.choices(field["vocabulary"])
-
-
-def urbanaudit_synthetic_banner() -> bool:
-    return config.synthetic_banner()
-
-
-def urbanaudit_is_synthetic(pkg: dict[str, Any]) -> bool:
-    return tk.asbool(pkg.get("synthetic"))
-
-
-def urbanaudit_city_extent() -> str:
-    """Initial extent of the search map: [[south, west], [north, east]] of the city (config)."""
-    return tk.config["ckanext.urbanaudit.map_extent"]
-
-
-def urbanaudit_home() -> dict[str, Any]:
-    """What the home page shows (see ckanext.urbanaudit.home)."""
-    user = tk.current_user.name if tk.current_user.is_authenticated else None
-    lang = "en" if (tk.h.lang() or "pl").startswith("en") else "pl"
-    return home.summary(user, lang)
+def get_helpers() -> dict[str, Callable[..., Any]]:
+    found: dict[str, Callable[..., Any]] = {}
+    for module in (inventory_helpers, portal_helpers, quality_helpers):
+        found.update(public_functions(module))
+    return found

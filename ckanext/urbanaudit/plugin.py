@@ -1,49 +1,70 @@
 """The ``urbanaudit`` plugin: registers the extension's parts with CKAN.
 
-Actions, auth functions, validators, helpers, CLI commands and config
-declarations are registered by CKAN's blanket decorators from the modules
-named after them (``logic/action.py``, ``logic/auth.py``, ``helpers.py``,
-``cli.py``, ``config_declaration.yaml``).
+Actions and auth functions (``logic/``), validators, helpers, blueprints and CLI commands are collected
+from the concerns' packages by one collector each and registered by CKAN's blanket decorators. The
+dataset hooks of the concerns are called here in one declared order: quality first (it adds the
+``quality_band`` facet and the score to the index), then the inventory's search (which places that facet).
 """
 from __future__ import annotations
+
+from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
+from ckan.types import Context
 
-from ckanext.urbanaudit import views
-from ckanext.urbanaudit.form_pages import use_scheming_form_pages
-from ckanext.urbanaudit.quality.plugin import QualityHooks
-from ckanext.urbanaudit.search import SearchHooks
+from ckanext.urbanaudit import cli, helpers, views
+from ckanext.urbanaudit.inventory import form_pages, search, validators
+from ckanext.urbanaudit.logic import collect
+from ckanext.urbanaudit.quality import hooks as quality
 
 
 @tk.blanket.config_declarations
-@tk.blanket.validators
-@tk.blanket.actions
-@tk.blanket.auth_functions
-@tk.blanket.helpers
-@tk.blanket.cli
+@tk.blanket.validators(lambda: collect.public_functions(validators))
+@tk.blanket.actions(collect.get_actions)
+@tk.blanket.auth_functions(collect.get_auth_functions)
+@tk.blanket.helpers(helpers.get_helpers)
+@tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(views.get_blueprints)
-class UrbanauditPlugin(SearchHooks, QualityHooks, p.SingletonPlugin, DefaultTranslation):
+class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.ITranslation)
-    # search facets (search.py) and the quality score (quality/plugin.py)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
 
     # IMiddleware
 
-    def make_middleware(self, app, config):
+    def make_middleware(self, app: Any, config: Any) -> Any:
         if hasattr(app, "view_functions"):  # the Flask app
-            use_scheming_form_pages(app)
+            form_pages.use_scheming_form_pages(app)
         return app
 
     # IConfigurer
 
-    def update_config(self, config_):
+    def update_config(self, config_: Any) -> None:
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "urbanaudit")
+
+    # IPackageController
+
+    def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        quality.after_dataset_save(pkg_dict)
+
+    def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        quality.after_dataset_save(pkg_dict)
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return search.before_dataset_index(quality.before_dataset_index(pkg_dict))
+
+    def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+        return search.after_dataset_search(quality.after_dataset_search(search_results))
+
+    # IFacets
+
+    def dataset_facets(self, facets_dict: dict[str, str], package_type: str) -> dict[str, str]:
+        return search.dataset_facets(quality.dataset_facets(facets_dict, package_type), package_type)
 
     # ITranslation: DefaultTranslation serves i18n/ckanext-urbanaudit.mo beside this module

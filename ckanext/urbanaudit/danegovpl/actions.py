@@ -1,17 +1,18 @@
-"""Actions of the dane.gov.pl publishing (imported into logic/action.py)."""
+"""Actions of the dane.gov.pl publishing (collected by logic/__init__.py)."""
 from __future__ import annotations
+
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
+from ckan.types import Action, Context, DataDict
 
 from ckanext.urbanaudit.danegovpl import ckan_api, feed
-
-__all__ = ["current_package_list_with_resources", "urbanaudit_danegovpl_report"]
 
 
 @tk.side_effect_free
 @tk.chained_action
-def current_package_list_with_resources(original_action, context, data_dict):
+def current_package_list_with_resources(original_action: Action, context: Context, data_dict: DataDict) -> list[dict]:
     """The public, published records with their resources, most recently modified first,
     shaped for dane.gov.pl's CKAN harvester. Without ``limit`` the whole catalogue is
     returned (dane.gov.pl asks so); with ``limit`` and ``offset`` it pages without loss or
@@ -34,7 +35,7 @@ def _user_orgs(user: str) -> set[str] | None:
 
 
 @tk.side_effect_free
-def urbanaudit_danegovpl_report(context, data_dict):
+def urbanaudit_danegovpl_report(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """What dane.gov.pl receives: counts, excluded records and why (of the user's
     departments; all for sysadmins), warnings, MD5 and the XSD validation of the feed.
     ``rebuild=true`` writes the feed anew even if the catalogue did not change."""

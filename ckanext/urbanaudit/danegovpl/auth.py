@@ -1,13 +1,12 @@
-"""Auth of the dane.gov.pl publishing (imported into logic/auth.py)."""
+"""Auth of the dane.gov.pl publishing (collected by logic/__init__.py)."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckan import authz
+from ckan.types import AuthResult, Context, DataDict
 
-__all__ = ["urbanaudit_danegovpl_report"]
 
-
-def urbanaudit_danegovpl_report(context, data_dict):
+def urbanaudit_danegovpl_report(context: Context, data_dict: DataDict) -> AuthResult:
     """Data stewards: editors and admins of a department (sysadmins pass anyway)."""
     user = context.get("user")
     if user and authz.has_user_permission_for_some_org(user, "create_dataset"):

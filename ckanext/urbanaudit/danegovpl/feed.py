@@ -164,7 +164,7 @@ def write(out: IO[bytes] | str, *, site_url: str | None = None,
 class _HashingFile:
     """A write-only binary file that keeps the MD5 and size of what passes through."""
 
-    def __init__(self, raw: IO[bytes]):
+    def __init__(self, raw: IO[bytes]) -> None:
         self.raw, self.md5, self.size = raw, hashlib.md5(usedforsecurity=False), 0
 
     def write(self, data: bytes) -> int:
@@ -172,7 +172,7 @@ class _HashingFile:
         self.size += len(data)
         return self.raw.write(data)
 
-    def flush(self):
+    def flush(self) -> None:
         self.raw.flush()
 
 

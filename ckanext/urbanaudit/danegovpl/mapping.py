@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from ckanext.urbanaudit.utils import EU
+
 NS = "urn:otwarte-dane:harvester:1.10"
-EU = "http://publications.europa.eu/resource/authority/"
 NON_PUBLIC = EU + "access-right/NON_PUBLIC"
 RESTRICTED = EU + "access-right/RESTRICTED"
 HVD_REGULATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
@@ -164,7 +165,7 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrib: str
     return child
 
 
-def _pair(parent: etree._Element, tag: str, pl: str, en: str, *, limit: int, decision: Decision, kind: str):
+def _pair(parent: etree._Element, tag: str, pl: str, en: str, *, limit: int, decision: Decision, kind: str) -> None:
     element = _el(parent, tag)
     pl, cut = shorten(pl, limit)
     _el(element, "polish", pl)
@@ -192,7 +193,7 @@ def _date(value: Any) -> str | None:
     return text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else None
 
 
-def _conditions(parent: etree._Element, licence: str, decision: Decision):
+def _conditions(parent: etree._Element, licence: str, decision: Decision) -> None:
     if licence in PUBLIC_DOMAIN:
         return
     conditions = _el(parent, "conditions")

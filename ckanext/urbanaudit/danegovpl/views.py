@@ -5,6 +5,7 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, send_file
 
 from ckanext.urbanaudit.danegovpl import feed
+from ckanext.urbanaudit.utils import user_context
 
 danegovpl = Blueprint("urbanaudit_danegovpl", __name__)
 
@@ -34,7 +35,7 @@ def reason_labels() -> dict[str, str]:
 
 
 @danegovpl.route("/dane-gov-pl.xml")
-def feed_xml():
+def feed_xml() -> Response:
     report = feed.current()
     response = send_file(feed.paths()[0], mimetype="application/xml", etag=report.md5, conditional=True,
                          max_age=0)
@@ -43,16 +44,15 @@ def feed_xml():
 
 
 @danegovpl.route("/dane-gov-pl.md5")
-def feed_md5():
+def feed_md5() -> Response:
     report = feed.current()
     return Response(f"{report.md5}\n", mimetype="text/plain")
 
 
 @danegovpl.route("/dane-gov-pl")
-def steward():
-    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+def steward() -> str:
     try:
-        report = tk.get_action("urbanaudit_danegovpl_report")(context, {
+        report = tk.get_action("urbanaudit_danegovpl_report")(user_context(), {
             "rebuild": tk.request.args.get("rebuild")})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only editors of a department can see what goes to dane.gov.pl."))

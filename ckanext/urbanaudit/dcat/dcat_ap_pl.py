@@ -19,13 +19,17 @@ what dane.gov.pl's profile adds or requires beyond it (its RDF API specification
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ckanext.dcat.profiles import DCAT, DCT, FOAF, RDF, SKOS
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
 from ckanext.dcat.utils import resource_uri
 from rdflib import Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from ckanext.urbanaudit.utils import EU
 
 DCATAPPL = Namespace("https://api.dane.gov.pl/ns/dcatappl#")
-EU = "http://publications.europa.eu/resource/authority/"
 POLISH = URIRef(EU + "language/POL")
 POLAND = URIRef(EU + "country/POL")
 OPENNESS_SCHEME = "https://api.dane.gov.pl/vocab/openness-score"
@@ -40,7 +44,7 @@ TAGGED = (DCT.title, DCT.description, DCAT.keyword)
 class DCATAPPLProfile(EuropeanDCATAP3Profile):
     """DCAT-AP 3 with the DCAT-AP-PL additions of dane.gov.pl."""
 
-    def graph_from_dataset(self, dataset_dict, dataset_ref):
+    def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         super().graph_from_dataset(dataset_dict, dataset_ref)
         self.g.bind("dcatappl", DCATAPPL)
         self._tag_polish(dataset_ref)
@@ -63,7 +67,7 @@ class DCATAPPLProfile(EuropeanDCATAP3Profile):
             if openness is not None:
                 self.g.add((distribution, DCATAPPL.opennessScore, openness))
 
-    def graph_from_catalog(self, catalog_dict, catalog_ref):
+    def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Node) -> None:
         super().graph_from_catalog(catalog_dict, catalog_ref)
         self.g.bind("dcatappl", DCATAPPL)
         self._tag_polish(catalog_ref)
@@ -79,7 +83,7 @@ class DCATAPPLProfile(EuropeanDCATAP3Profile):
         if not any(self.g.objects(catalog_ref, DCAT.themeTaxonomy)):
             self.g.add((catalog_ref, DCAT.themeTaxonomy, URIRef(EU + "data-theme")))
 
-    def _tag_polish(self, subject):
+    def _tag_polish(self, subject: Node) -> None:
         """Untagged plain literals of title, description and keywords are Polish text."""
         for predicate in TAGGED:
             for value in list(self.g.objects(subject, predicate)):
@@ -87,7 +91,7 @@ class DCATAPPLProfile(EuropeanDCATAP3Profile):
                     self.g.remove((subject, predicate, value))
                     self.g.add((subject, predicate, Literal(str(value), lang="pl")))
 
-    def _language(self, subject, languages):
+    def _language(self, subject: Node, languages: str | list[str] | None) -> None:
         if any(self.g.objects(subject, DCT.language)):
             return
         if isinstance(languages, str):
@@ -96,7 +100,7 @@ class DCATAPPLProfile(EuropeanDCATAP3Profile):
         for uri in uris or [POLISH]:
             self.g.add((subject, DCT.language, uri))
 
-    def _openness(self, level):
+    def _openness(self, level: str | int | None) -> URIRef | None:
         try:
             stars = int(level)
         except (TypeError, ValueError):

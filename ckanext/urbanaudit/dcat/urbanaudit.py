@@ -22,13 +22,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ckan.plugins import toolkit as tk
 from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, GSP, LOCN
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
 from geomet import wkt
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.term import Node
 
-from ckanext.urbanaudit import vocabularies
+from ckanext.urbanaudit import config, utils, vocabularies
 
 IANA = "https://www.iana.org/assignments/media-types/"
 EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
@@ -51,31 +53,21 @@ def concept_uri(vocabulary: str, value: str) -> str:
 
 
 def _as_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        return parsed if isinstance(parsed, list) else [value]
-    return list(value)
+    return utils.json_list(value) if value else []
 
 
 class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
     # ------------------------------------------------------------------ output
 
-    def graph_from_dataset(self, dataset_dict, dataset_ref):
+    def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         super().graph_from_dataset(dataset_dict, dataset_ref)
         self._themes_to_graph(dataset_dict, dataset_ref)
         self._distributions_to_graph(dataset_dict, dataset_ref)
         self._spatial_to_graph(dataset_dict, dataset_ref)
         self._publisher_fallback(dataset_dict, dataset_ref)
 
-    def graph_from_catalog(self, catalog_dict, catalog_ref):
+    def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Node) -> None:
         super().graph_from_catalog(catalog_dict, catalog_ref)
-        from ckanext.urbanaudit import config
-
         g = self.g
         if not list(g.objects(catalog_ref, DCT.description)):
             for lang, text in config.catalog_description().items():
@@ -108,7 +100,7 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
                     g.add((ref, SKOS.prefLabel, Literal(label, lang=lang)))
         return ref
 
-    def _themes_to_graph(self, dataset_dict, dataset_ref):
+    def _themes_to_graph(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         g = self.g
         # euro_dcat_ap_3 wrote the EU themes; type them (and anything else in dcat:theme) as concepts
         for field, vocabulary in THEME_FIELDS.items():
@@ -118,7 +110,7 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
             if isinstance(theme, URIRef):
                 g.add((theme, RDF.type, SKOS.Concept))
 
-    def _distributions_to_graph(self, dataset_dict, dataset_ref):
+    def _distributions_to_graph(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         g = self.g
         licence = self._licence_uri(dataset_dict.get("license_id"), dataset_dict.get("license_url"))
         by_format = {}
@@ -138,7 +130,7 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
                     g.add((target, RDF.type, RDFS.Resource))
             self._format_to_graph(distribution, by_format)
 
-    def _format_to_graph(self, distribution, by_format: dict[str, dict]):
+    def _format_to_graph(self, distribution: Node, by_format: dict[str, dict]) -> None:
         """Literal formats become EU file-type URIs (unknown ones a labelled node), media types IANA URIs."""
         g = self.g
         for fmt in list(g.objects(distribution, DCT["format"])):
@@ -171,13 +163,13 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
         return URIRef(license_url) if license_url else None
 
     @staticmethod
-    def _resource_for(dataset_dict, distribution) -> dict | None:
+    def _resource_for(dataset_dict: dict[str, Any], distribution: Node) -> dict | None:
         for resource in dataset_dict.get("resources", []):
             if str(distribution).endswith("/resource/" + resource.get("id", "")):
                 return resource
         return None
 
-    def _spatial_to_graph(self, dataset_dict, dataset_ref):
+    def _spatial_to_graph(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         g = self.g
         for location in list(g.objects(dataset_ref, DCT.spatial)):
             for geometry in list(g.objects(location, LOCN.geometry)):
@@ -198,15 +190,13 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
                 if not list(g.objects(location, DCAT.centroid)):
                     g.add((location, DCAT.centroid, Literal(centroid, datatype=GSP.wktLiteral)))
 
-    def _publisher_fallback(self, dataset_dict, dataset_ref):
+    def _publisher_fallback(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
         g = self.g
         if list(g.objects(dataset_ref, DCT.publisher)):
             return
         org = dataset_dict.get("organization") or {}
         if not org.get("name"):
             return
-        from ckan.plugins import toolkit as tk
-
         publisher = URIRef(tk.url_for("organization.read", id=org["name"], _external=True))
         g.add((dataset_ref, DCT.publisher, publisher))
         g.add((publisher, RDF.type, FOAF.Agent))
@@ -214,7 +204,7 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
 
     # ------------------------------------------------------------------- input
 
-    def parse_dataset(self, dataset_dict, dataset_ref):
+    def parse_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> dict[str, Any]:
         g = self.g
         geometry = self._parsed_spatial(dataset_ref)
         self._geometry_nodes_to_literals(dataset_ref)
@@ -246,7 +236,7 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
                 resource["mimetype"] = mimetype[len(IANA):]
         return dataset_dict
 
-    def _geometry_nodes_to_literals(self, dataset_ref):
+    def _geometry_nodes_to_literals(self, dataset_ref: Node) -> None:
         """The parent parser reads locn:geometry as a literal only; give it one beside each node."""
         g = self.g
         for location in g.objects(dataset_ref, DCT.spatial):
@@ -257,7 +247,7 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
                 for text in g.objects(node, GSP.asWKT):
                     g.add((location, LOCN.geometry, Literal(str(text), datatype=GSP.wktLiteral)))
 
-    def _parsed_spatial(self, dataset_ref) -> dict:
+    def _parsed_spatial(self, dataset_ref: Node) -> dict:
         g = self.g
         for location in g.objects(dataset_ref, DCT.spatial):
             for geometry in g.objects(location, LOCN.geometry):

@@ -1,13 +1,15 @@
-"""Actions of the quality score (re-exported by logic/action.py)."""
+"""Actions of the quality score (collected by logic/__init__.py)."""
 from __future__ import annotations
+
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
+from ckan.logic import validate
+from ckan.types import Action, Context, DataDict
+from ckanext.harvest.model import HarvestJob, HarvestObject
 
-from ckanext.urbanaudit.quality import jobs, report, store
-
-__all__ = ["harvest_jobs_run", "urbanaudit_quality_list", "urbanaudit_quality_recompute",
-           "urbanaudit_quality_show"]
+from ckanext.urbanaudit.quality import jobs, report, schema, store
 
 
 def _package(id_or_name: str | None) -> model.Package:
@@ -18,7 +20,8 @@ def _package(id_or_name: str | None) -> model.Package:
 
 
 @tk.side_effect_free
-def urbanaudit_quality_show(context, data_dict):
+@validate(schema.quality_show)
+def urbanaudit_quality_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The latest quality score of a data set with every metric, its history and its link checks.
 
     :param id: id or name of the data set
@@ -44,7 +47,8 @@ def urbanaudit_quality_show(context, data_dict):
 
 
 @tk.side_effect_free
-def urbanaudit_quality_list(context, data_dict):
+@validate(schema.quality_list)
+def urbanaudit_quality_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Latest scores of the data sets the caller may see, lowest first.
 
     :param owner_org: department id or name (optional)
@@ -54,33 +58,19 @@ def urbanaudit_quality_list(context, data_dict):
     :param offset: default 0
     """
     tk.check_access("urbanaudit_quality_list", context, data_dict)
-    errors = {}
     org_id = None
     if data_dict.get("owner_org"):
         group = model.Group.get(data_dict["owner_org"])
         if group is None:
             raise tk.ObjectNotFound(tk._("Department not found: %s") % data_dict["owner_org"])
         org_id = group.id
-    band = data_dict.get("band") or None
-    if band and band not in store.metrics.BAND_LABELS:
-        errors["band"] = [tk._("Use one of: excellent, good, sufficient, bad.")]
-    sort = data_dict.get("sort") or "score asc"
-    if sort not in report.SORTS:
-        errors["sort"] = [tk._("Use one of: score asc, score desc, name asc.")]
-    try:
-        limit = int(data_dict.get("limit", 100))
-        offset = int(data_dict.get("offset", 0))
-        if not (0 < limit <= 1000 and offset >= 0):
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["limit"] = [tk._("limit must be 1 to 1000 and offset 0 or more.")]
-    if errors:
-        raise tk.ValidationError(errors)
+    band, sort = data_dict.get("band"), data_dict.get("sort") or "score asc"
+    limit, offset = data_dict["limit"], data_dict["offset"]
     visible = report.visible_for(context.get("user"))
     return report.listing(visible, org_id=org_id, band=band, sort=sort, limit=limit, offset=offset)
 
 
-def urbanaudit_quality_recompute(context, data_dict):
+def urbanaudit_quality_recompute(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Recompute quality scores now: one data set (``id``), a department (``owner_org``) or all (``all``: true).
 
     :param check_links: also check the access and download URLs first (default false)
@@ -97,14 +87,11 @@ def urbanaudit_quality_recompute(context, data_dict):
         ids, org = None, None
     else:
         raise tk.ValidationError({"id": [tk._("Give id, owner_org or all.")]})
-    if tk.asbool(data_dict.get("background", False)):
-        targets = ids or [pid for chunk in store.dataset_ids(org) for pid in chunk]
-        job = tk.enqueue_job(jobs.recompute_datasets, [targets, check], title="urbanaudit quality recompute",
-                             rq_kwargs={"timeout": 3600})
-        return {"job": job.id, "datasets": len(targets)}
-    if check:
-        jobs.check_links(ids or [pid for chunk in store.dataset_ids(org) for pid in chunk])
-    stats = store.recompute(org=org, ids=ids, reindex="inline")
+    done = jobs.run_recompute(ids=ids, org=org, check=check,
+                              background=tk.asbool(data_dict.get("background", False)))
+    if "jobs" in done:
+        return {"job": done["jobs"][0] if done["jobs"] else None, "jobs": done["jobs"], "datasets": done["queued"]}
+    stats = done["stats"]
     result = {"datasets": stats.datasets, "new_rows": stats.new_rows, "changed": len(stats.changed),
               "bands": dict(stats.bands)}
     if ids:
@@ -113,10 +100,8 @@ def urbanaudit_quality_recompute(context, data_dict):
 
 
 @tk.chained_action
-def harvest_jobs_run(original_action, context, data_dict):
+def harvest_jobs_run(original_action: Action, context: Context, data_dict: DataDict) -> Any:
     """ckanext-harvest marks finished jobs here: score the data sets of each job that just finished."""
-    from ckanext.harvest.model import HarvestJob, HarvestObject
-
     running = model.Session.query(HarvestJob.id).filter(HarvestJob.status == "Running")
     if data_dict.get("source_id"):
         running = running.filter(HarvestJob.source_id == data_dict["source_id"])

@@ -1,25 +1,24 @@
-"""Auth functions of the quality actions (re-exported by logic/auth.py). Sysadmins pass every check."""
+"""Auth functions of the quality actions (collected by logic/__init__.py). Sysadmins pass every check."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
+from ckan.types import AuthResult, Context, DataDict
 
-__all__ = ["urbanaudit_quality_list", "urbanaudit_quality_recompute", "urbanaudit_quality_show"]
+from ckanext.urbanaudit.logic.auth import anyone
 
 
 @tk.auth_allow_anonymous_access
-def urbanaudit_quality_show(context, data_dict):
+def urbanaudit_quality_show(context: Context, data_dict: DataDict) -> AuthResult:
     """Whoever may see the data set may see its score."""
     return authz.is_authorized("package_show", context, {"id": data_dict.get("id")})
 
 
-@tk.auth_allow_anonymous_access
-def urbanaudit_quality_list(context, data_dict):
-    """Anyone; the action lists only the data sets the caller may see."""
-    return {"success": True}
+# anyone; the action lists only the data sets the caller may see
+urbanaudit_quality_list = anyone
 
 
-def urbanaudit_quality_recompute(context, data_dict):
+def urbanaudit_quality_recompute(context: Context, data_dict: DataDict) -> AuthResult:
     """The department's editors and admins for its data sets; all data sets: sysadmins only."""
     user = context.get("user")
     org_id = None

@@ -1,4 +1,4 @@
-"""Template helpers of the quality score (re-exported by helpers.py)."""
+"""Template helpers of the quality score (collected by helpers.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,9 +6,6 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.urbanaudit.quality import metrics, store
-
-__all__ = ["urbanaudit_quality_band_label", "urbanaudit_quality_dimension_label", "urbanaudit_quality_for",
-           "urbanaudit_quality_text"]
 
 
 def urbanaudit_quality_for(package_id: str) -> dict | None:

@@ -8,23 +8,20 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from sqlalchemy.dialects.postgresql import insert
 
+from ckanext.urbanaudit import config
 from ckanext.urbanaudit.quality import linkcheck, metrics, store
 from ckanext.urbanaudit.quality.model import LinkCheck
+from ckanext.urbanaudit.utils import utcnow
 
 log = logging.getLogger(__name__)
 
 
 def link_settings() -> linkcheck.Settings:
-    return linkcheck.Settings(
-        allow=tuple(tk.config["ckanext.urbanaudit.quality.link_check_allow"] or ()),
-        timeout=float(tk.config["ckanext.urbanaudit.quality.link_check_timeout"]),
-        max_bytes=int(tk.config["ckanext.urbanaudit.quality.link_check_max_bytes"]),
-        max_redirects=int(tk.config["ckanext.urbanaudit.quality.link_check_max_redirects"]),
-    )
+    return linkcheck.Settings(**config.link_check_settings())
 
 
 def save_outcome(outcome: linkcheck.Outcome, when: datetime | None = None) -> None:
-    values = {"url": outcome.url, "checked_at": when or datetime.utcnow(), "status_code": outcome.status_code,
+    values = {"url": outcome.url, "checked_at": when or utcnow(), "status_code": outcome.status_code,
               "content_type": outcome.content_type, "size": outcome.size, "final_url": outcome.final_url,
               "error": outcome.error}
     statement = insert(LinkCheck.__table__).values(**values)
@@ -36,7 +33,7 @@ def check_links(package_ids: list[str], force: bool = False) -> int:
     """Check the access and download URLs of the data sets; skips URLs checked recently. Returns checks made."""
     settings = link_settings()
     http = linkcheck.session(settings)
-    fresh_after = datetime.utcnow() - timedelta(hours=int(tk.config["ckanext.urbanaudit.quality.link_recheck_hours"]))
+    fresh_after = utcnow() - timedelta(hours=config.link_recheck_hours())
     made = 0
     for start in range(0, len(package_ids), 200):
         datasets = store.load_datasets(package_ids[start:start + 200])
@@ -77,3 +74,23 @@ def enqueue_dataset(package_id: str) -> None:
                        rq_kwargs={"timeout": 600})
     except Exception:  # Redis down must never make a dataset save fail
         log.exception("could not enqueue the quality recompute of %s", package_id)
+
+
+def run_recompute(*, ids: list[str] | None, org: str | None, check: bool, background: bool,
+                  reindex: str = "inline") -> dict:
+    """The one recompute pipeline of the action and the CLI: the scores of the data sets ``ids``, of the
+    department ``org`` or (neither) of all, optionally after checking their links; in background jobs of 500
+    data sets each when ``background``. Returns ``{"jobs": [...], "queued": n}`` or ``{"stats": Stats,
+    "link_checks": n | None}``."""
+    if background:
+        job_ids, queued = [], 0
+        for chunk in store.dataset_ids(org, ids):
+            job = tk.enqueue_job(recompute_datasets, [chunk, check], title="urbanaudit quality recompute",
+                                 rq_kwargs={"timeout": 3600})
+            job_ids.append(job.id)
+            queued += len(chunk)
+        return {"jobs": job_ids, "queued": queued}
+    made = None
+    if check:
+        made = check_links(ids or [pid for chunk in store.dataset_ids(org) for pid in chunk])
+    return {"stats": store.recompute(org=org, ids=ids, reindex=reindex), "link_checks": made}

@@ -47,10 +47,6 @@ class Outcome:
     error: str | None = None
 
 
-class Refused(Exception):
-    """The URL points at an address the link check must not reach."""
-
-
 def _allowed_by_list(host: str, ip: ipaddress._BaseAddress | None, allow: tuple[str, ...]) -> bool:
     for raw in allow:
         entry = raw.strip().lower()
@@ -112,7 +108,7 @@ class _Guard:
 
     allow: tuple[str, ...] = ()
 
-    def _new_conn(self):
+    def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()  # type: ignore[misc]
         host = self.host  # type: ignore[attr-defined]
         if not _allowed_by_list(host, None, self.allow):
@@ -124,11 +120,11 @@ class _Guard:
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, allow: tuple[str, ...], **kwargs):
+    def __init__(self, allow: tuple[str, ...], **kwargs) -> None:
         self._allow = allow
         super().__init__(**kwargs)
 
-    def init_poolmanager(self, *args, **kwargs):
+    def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         allow = self._allow
         http_conn = type("GuardedHTTPConnection", (_Guard, HTTPConnection), {"allow": allow})

@@ -24,8 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+
+from ckanext.urbanaudit.utils import EU
 
 
 def N_(message: str) -> str:  # the gettext marker Babel extracts
@@ -58,7 +60,6 @@ DIMENSIONS = {
 MQA_DIMENSIONS = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
 AUDIT_DIMENSIONS = ("timeliness", "completeness", "openness")
 
-EU = "http://publications.europa.eu/resource/authority/"
 FREQUENCY_DAYS = {  # the longest a record may go without an update, per declared frequency
     "CONT": 1, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "QUARTERLY": 92, "BIANNUAL": 183,
     "ANNUAL": 366, "BIENNIAL": 731,
@@ -553,7 +554,7 @@ def openness(pkg: dict, voc: Vocabularies) -> dict:
 
 def assess(pkg: dict, voc: Vocabularies, links: Mapping[str, LinkResult], today: date | None = None) -> Result:
     """Every metric of one data set."""
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()
     result = Result()
     result.metrics.extend(_findability(pkg))
     best, dist = best_distribution(pkg, voc, links)

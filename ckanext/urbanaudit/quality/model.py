@@ -1,11 +1,11 @@
 """Tables of the quality score (created by migration 0003_quality)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
+
+from ckanext.urbanaudit.utils import utcnow
 
 
 class QualityScore(tk.BaseModel):
@@ -20,8 +20,8 @@ class QualityScore(tk.BaseModel):
 
     id = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
     package_id = sa.Column(sa.UnicodeText, sa.ForeignKey("package.id", ondelete="CASCADE"), nullable=False)
-    computed_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
-    confirmed_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
+    computed_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    confirmed_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     latest = sa.Column(sa.Boolean, nullable=False, default=True)
     score = sa.Column(sa.Integer, nullable=False)
     band = sa.Column(sa.String(20), nullable=False)
@@ -50,7 +50,7 @@ class LinkCheck(tk.BaseModel):
     __tablename__ = "urbanaudit_link_check"
 
     url = sa.Column(sa.UnicodeText, primary_key=True)
-    checked_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
+    checked_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     status_code = sa.Column(sa.Integer)
     content_type = sa.Column(sa.UnicodeText)
     size = sa.Column(sa.BigInteger)

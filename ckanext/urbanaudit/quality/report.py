@@ -12,9 +12,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from ckan import authz, model
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Query
+from sqlalchemy.sql import ColumnElement
 
-from ckanext.urbanaudit.quality.metrics import BANDS
+from ckanext.urbanaudit.quality.metrics import AUDIT_DIMENSIONS, BANDS, MQA_DIMENSIONS
 from ckanext.urbanaudit.quality.model import QualityScore
+from ckanext.urbanaudit.utils import utcnow
 
 Visible = tuple[str, ...] | None
 SORTS = {"score asc": (QualityScore.score.asc(), model.Package.name.asc()),
@@ -36,7 +40,7 @@ def visible_for(user_name: str | None) -> Visible:
     return tuple(r[0] for r in rows)
 
 
-def _package_filter(visible: Visible, org_id: str | None = None):
+def _package_filter(visible: Visible, org_id: str | None = None) -> ColumnElement:
     clauses = [model.Package.state == "active", model.Package.type == "dataset"]
     if visible is not None:
         clauses.append(sa.or_(model.Package.private.is_(False), model.Package.owner_org.in_(visible or ("",))))
@@ -45,7 +49,7 @@ def _package_filter(visible: Visible, org_id: str | None = None):
     return sa.and_(*clauses)
 
 
-def latest_query(visible: Visible, org_id: str | None = None, band: str | None = None):
+def latest_query(visible: Visible, org_id: str | None = None, band: str | None = None) -> Query:
     query = (model.Session.query(QualityScore, model.Package.name, model.Package.title, model.Package.owner_org,
                                  model.Package.private)
              .join(model.Package, model.Package.id == QualityScore.package_id)
@@ -55,7 +59,7 @@ def latest_query(visible: Visible, org_id: str | None = None, band: str | None =
     return query
 
 
-def row_dict(row) -> dict:
+def row_dict(row: Row) -> dict:
     score, name, title, owner_org, private = row
     return {"package_id": score.package_id, "name": name, "title": title, "owner_org": owner_org,
             "private": private, "score": score.score, "max": 405, "band": score.band,
@@ -106,7 +110,7 @@ def most_missed(visible: Visible, org_id: str | None = None, limit: int = 10) ->
 
 def trend(visible: Visible, org_id: str | None = None, weeks: int = 12, now: datetime | None = None) -> list[dict]:
     """Mean score and band counts at the end of each of the last ``weeks`` weeks (history rows as of then)."""
-    now = now or datetime.utcnow()
+    now = now or utcnow()
     points = []
     for back in range(weeks - 1, -1, -1):
         when = now - timedelta(weeks=back)
@@ -147,8 +151,6 @@ def departments(visible: Visible) -> list[dict]:
 
 def csv_rows(visible: Visible) -> Iterator[list]:
     """Rows of the city report, public data sets only when ``visible`` is ``()``; streamed."""
-    from ckanext.urbanaudit.quality.metrics import AUDIT_DIMENSIONS, MQA_DIMENSIONS
-
     dims = MQA_DIMENSIONS + AUDIT_DIMENSIONS
     yield ["department", "dataset", "title", "score", "max", "band", "computed_at",
            *[f"{d}_points" for d in dims]]

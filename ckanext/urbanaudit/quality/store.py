@@ -16,14 +16,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
+from ckan.lib.search import index_for
 
 from ckanext.urbanaudit import vocabularies as vocab_data
+from ckanext.urbanaudit.inventory.fields import publication_required_fields
 from ckanext.urbanaudit.quality import metrics
 from ckanext.urbanaudit.quality.model import LinkCheck, QualityScore
+from ckanext.urbanaudit.utils import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,6 @@ PACKAGE_COLUMNS = ("id", "name", "title", "notes", "owner_org", "private", "stat
 
 
 def vocabularies() -> metrics.Vocabularies:
-    from ckanext.urbanaudit.logic.validators import publication_required_fields
 
     licences = [
         metrics.Licence(lic.id, lic.title, lic.url or "", lic.isopen())
@@ -56,7 +59,7 @@ def vocabularies() -> metrics.Vocabularies:
 # ----------------------------------------------------------------- reading data sets
 
 
-def _decode(value: str | None):
+def _decode(value: str | None) -> Any:
     if value and value[:1] in "[{":
         try:
             return json.loads(value)
@@ -199,8 +202,8 @@ def recompute(org: str | None = None, ids: Iterable[str] | None = None, batch: i
     now, ``queue`` leaves that to background jobs (chunks of 200), ``none`` skips it.
     """
     voc = vocabularies()
-    today = today or datetime.utcnow().date()
-    now = datetime.utcnow()
+    today = today or utcnow().date()
+    now = utcnow()
     stats = Stats()
     for chunk in dataset_ids(org, ids, batch):
         datasets = load_datasets(chunk)
@@ -218,8 +221,6 @@ def recompute(org: str | None = None, ids: Iterable[str] | None = None, batch: i
 
 def reindex_now(ids: list[str]) -> None:
     """Re-index the data sets ``ids``; the last one commits, so a search right after sees them all."""
-    from ckan.lib.search import index_for
-
     index = index_for(model.Package)
     context = {"ignore_auth": True, "validate": False, "use_cache": False}
     for n, package_id in enumerate(ids, 1):

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 import ckan.plugins.toolkit as tk
-from ckan import model
 from flask import Blueprint, Response, stream_with_context
 
 from ckanext.urbanaudit.quality import report
+from ckanext.urbanaudit.utils import user_context
 
 quality = Blueprint("urbanaudit_quality", __name__)
 
 
-def _summary(visible, org_id=None) -> dict:
+def _summary(visible: report.Visible, org_id: str | None = None) -> dict:
     return {
         "bands": report.band_counts(visible, org_id),
         "unscored": report.unscored(visible, org_id),
@@ -24,7 +25,7 @@ def _summary(visible, org_id=None) -> dict:
 
 
 @quality.route("/quality")
-def city_report():
+def city_report() -> str:
     """The city-wide report: public data sets only, whoever asks."""
     summary = _summary(())
     return tk.render("urbanaudit/quality/report.html",
@@ -32,8 +33,8 @@ def city_report():
 
 
 @quality.route("/quality.csv")
-def city_report_csv():
-    def lines():
+def city_report_csv() -> Response:
+    def lines() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row in report.csv_rows(()):
@@ -47,19 +48,22 @@ def city_report_csv():
 
 
 @quality.route("/quality/<org>")
-def department(org: str):
+def department(org: str) -> str:
     """A department's dashboard; its members also see its private data sets."""
-    group = model.Group.get(org)
-    if group is None or not group.is_organization or group.state != "active":
+    try:
+        group = tk.get_action("organization_show")({"ignore_auth": True}, {"id": org, "include_datasets": False})
+    except tk.ObjectNotFound:
+        group = None
+    if group is None or group["state"] != "active":
         return tk.abort(404, tk._("Department not found: %s") % org)
-    visible = report.visible_for(tk.current_user.name if tk.current_user.is_authenticated else None)
-    can_recompute = tk.h.check_access("urbanaudit_quality_recompute", {"owner_org": group.id})
+    visible = report.visible_for(user_context()["user"] or None)
+    can_recompute = tk.h.check_access("urbanaudit_quality_recompute", {"owner_org": group["id"]})
     return tk.render("urbanaudit/quality/department.html",
-                     {"summary": _summary(visible, group.id), "group": group, "can_recompute": can_recompute})
+                     {"summary": _summary(visible, group["id"]), "group": group, "can_recompute": can_recompute})
 
 
 @quality.route("/quality/<org>/recompute", methods=["POST"])
-def department_recompute(org: str):
+def department_recompute(org: str) -> Response:
     try:
         result = tk.get_action("urbanaudit_quality_recompute")({}, {"owner_org": org})
     except tk.NotAuthorized:

@@ -1,0 +1,50 @@
+"""`ckan urbanaudit demo ...`: the demonstration content."""
+from __future__ import annotations
+
+import click
+
+from ckanext.urbanaudit.demo import content as demo_content
+from ckanext.urbanaudit.utils import cli_context
+
+
+@click.group()
+def demo() -> None:
+    """Demonstration content (synthetic, labelled so)."""
+
+
+@demo.command("load")
+@click.option("--admin", default="admin", show_default=True, help="Sysadmin account to create or reuse.")
+@click.option("--password", envvar="URBANAUDIT_ADMIN_PASSWORD", required=True,
+              help="Password of a newly created admin (env URBANAUDIT_ADMIN_PASSWORD).")
+@click.option("--email", default="admin@example.invalid", show_default=True)
+def demo_load(admin: str, password: str, email: str) -> None:
+    """Create (or update) the admin account, demo departments and synthetic records. Idempotent."""
+    demo_content.ensure_admin(admin, password, email)
+    counts = demo_content.load(admin)
+    click.secho(
+        f"Demo loaded: {counts['departments']} departments, {counts['datasets']} synthetic data sets "
+        f"(admin account: {admin}).",
+        fg="green",
+    )
+
+
+@demo.command("harvest")
+@click.argument("sources", nargs=-1)
+@click.option("--user", default=None, help="Act as this user (default: the site user, a sysadmin).")
+def demo_harvest(sources: tuple[str, ...], user: str | None) -> None:
+    """Run harvest jobs now, in this process (default: the demo's sources with recorded answers).
+
+    Exit status 1 if a job ends with an error."""
+    failed = False
+    for source in sources or demo_content.HARVESTED:
+        try:
+            job = demo_content.harvest(source, cli_context(user)["user"])
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
+        stats = {k: job["stats"].get(k, 0) for k in ("added", "updated", "deleted", "errored", "not modified")}
+        click.echo(f"{source}: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
+        for message in job["gather_error_messages"] + job["object_error_messages"]:
+            failed = True
+            click.secho(f"  {message}", fg="red", err=True)
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,252 @@
+"""Actions on the indicator catalogue, the city dashboard, the information gaps and the computation.
+
+``urbanaudit_indicator_list``, ``urbanaudit_indicator_show``, ``urbanaudit_city_show``, ``urbanaudit_gaps``
+read; ``urbanaudit_indicator_compute`` recomputes the derived indicators. Data sets shown beside indicators
+(source data sets, data sets that could feed a gap) are searched as an anonymous visitor would: private data
+sets never appear.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import authz, model
+from ckan.logic import validate
+from ckan.types import Context, DataDict
+
+from ckanext.urbanaudit import config, utils
+from ckanext.urbanaudit.cities.model import City
+from ckanext.urbanaudit.indicators import compute, report, schema
+from ckanext.urbanaudit.indicators.catalogue import CITY, NONE, Indicator, catalogue
+
+
+def _public_datasets(fq: str, rows: int = 1000) -> list[dict]:
+    """Public, active data sets matching ``fq``: what an anonymous visitor may see."""
+    result = tk.get_action("package_search")(
+        {"ignore_auth": True, "user": ""},
+        {"fq": fq, "rows": rows, "include_private": False, "include_drafts": False})
+    return [p for p in result["results"] if not p.get("private")]
+
+
+def _all_indicator_datasets() -> list[Any]:
+    return model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
+                               model.Package.private).filter(model.Package.type == "indicator",
+                                                             model.Package.state == "active").all()
+
+
+def _may_read(context: dict, owner_org: str | None, readable: dict[str, bool]) -> bool:
+    user = context.get("user")
+    if not user:
+        return False
+    if owner_org not in readable:
+        readable[owner_org] = bool(owner_org) and (
+            authz.is_sysadmin(user) or authz.has_user_permission_for_group_or_org(owner_org, user, "read"))
+    return readable[owner_org]
+
+
+def _indicator_datasets(context: dict) -> dict[str, dict]:
+    """Indicator datasets the user may see (public ones, and private ones of the user's departments), by code."""
+    cat = catalogue()
+    readable: dict[str, bool] = {}
+    out = {}
+    for row in _all_indicator_datasets():
+        ind = cat.by_slug.get(row.name)
+        if ind is None or (row.private and not _may_read(context, row.owner_org, readable)):
+            continue
+        out[ind.code] = {"id": row.id, "name": row.name, "owner_org": row.owner_org, "private": row.private}
+    return out
+
+
+def _hidden_codes(visible: dict[str, dict]) -> set[str]:
+    """Codes of indicator datasets that exist but the user may not see (private ones of other departments)."""
+    cat = catalogue()
+    seen = {p["name"] for p in visible.values()}
+    return {cat.by_slug[r.name].code for r in _all_indicator_datasets() if r.name not in seen and r.name in cat.by_slug}
+
+
+def _city(value: Any) -> City:
+    if value:
+        city = City.get(str(value).strip())
+        if city is None:
+            raise tk.ValidationError({"city": [tk._("Unknown city: {name}").format(name=value)]})
+        return city
+    city = City.get(config.city())
+    if city is None:
+        raise tk.ObjectNotFound(tk._("The portal's city is not loaded yet: run `ckan urbanaudit city load`."))
+    return city
+
+
+def _entry(ind: Indicator, datasets: dict[str, dict]) -> dict[str, Any]:
+    entry = ind.as_dict()
+    ds = datasets.get(ind.code)
+    entry["dataset"] = ({"name": ds["name"], "owner_org": ds.get("owner_org"), "private": ds.get("private")}
+                        if ds else None)
+    return entry
+
+
+def _visible(context: dict, code: str) -> Indicator:
+    ind = catalogue().get(code)
+    if ind is None or ind.code in _hidden_codes(_indicator_datasets(context)):
+        raise tk.ObjectNotFound(tk._("No indicator {code} in the catalogue.").format(code=code))
+    return ind
+
+
+@tk.side_effect_free
+@validate(schema.indicator_list)
+def urbanaudit_indicator_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Catalogue entries, filtered and counted by facet.
+
+    :param q: words to find in the code, names, unit or method (optional)
+    :param standard: e.g. ``ISO 37120:2018`` (optional)
+    :param theme: ISO 37120:2018 clause 5-23 (optional)
+    :param availability: ``source`` (computed from the sources), ``city`` (needs the city's input) or ``none``
+    :param kind: core, supporting, profile, variable (optional)
+    :param limit, offset: paging (default 1000, 0)
+    :returns: ``{count, results, facets: {standard, theme, availability, kind}}``
+    """
+    tk.check_access("urbanaudit_indicator_list", context, data_dict)
+    availability = data_dict.get("availability")
+    limit, offset = data_dict["limit"], data_dict["offset"]
+    datasets = _indicator_datasets(context)
+    hidden = _hidden_codes(datasets)
+    entries = [i for i in catalogue().indicators if i.code not in hidden]
+    words = str(data_dict.get("q") or "").lower().split()
+    if words:
+        entries = [i for i in entries if all(w in _haystack(i) for w in words)]
+    filters = {"standard": data_dict.get("standard"), "theme": data_dict.get("theme"),
+               "availability": availability, "kind": data_dict.get("kind")}
+    facets = {}
+    for name in filters:
+        others = [i for i in entries if all(not v or _field(i, k) == str(v) for k, v in filters.items() if k != name)]
+        facets[name] = dict(Counter(_field(i, name) for i in others if _field(i, name)))
+    entries = [i for i in entries if all(not v or _field(i, k) == str(v) for k, v in filters.items())]
+    return {"count": len(entries), "results": [_entry(i, datasets) for i in entries[offset:offset + limit]],
+            "facets": facets}
+
+
+def _field(ind: Indicator, name: str) -> str:
+    return str(getattr(ind, name) or "")
+
+
+def _haystack(ind: Indicator) -> str:
+    return " ".join([ind.code, *ind.name.values(), ind.unit, ind.standard, *ind.method.values()]).lower()
+
+
+@tk.side_effect_free
+@validate(schema.indicator_show)
+def urbanaudit_indicator_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One indicator with its values for a city and the city's peers: latest value, trend, scaled value,
+    ranking, every value with source and flags, and the public data sets the values come from.
+
+    :param id: the indicator code (``ISO37120:2018:8.1``) or its URL name (``iso37120-2018-8-1``)
+    :param city: TERYT code or slug (default: the portal's city)
+    """
+    tk.check_access("urbanaudit_indicator_show", context, data_dict)
+    code = str(data_dict.get("id") or data_dict.get("code") or "").strip()
+    if not code:
+        raise tk.ValidationError({"id": [tk._("Missing value")]})
+    ind = _visible(context, code)
+    city = _city(data_dict.get("city"))
+    result = report.indicator_report(ind, city)
+    datasets = _indicator_datasets(context)
+    result["dataset"] = _entry(ind, datasets)["dataset"]
+    result["source_datasets"] = _source_datasets(result.pop("source_refs"))
+    return result
+
+
+def _source_datasets(ids: list[str]) -> list[dict]:
+    if not ids:
+        return []
+    found = _public_datasets("+id:(" + " OR ".join(f'"{i}"' for i in ids[:200]) + ")", rows=200)
+    return [{"id": p["id"], "name": p["name"], "title": p["title"],
+             "organization": (p.get("organization") or {}).get("title"),
+             "quality_score": p.get("quality_score"), "quality_band": p.get("quality_band"),
+             "metadata_modified": p.get("metadata_modified")} for p in found]
+
+
+@tk.side_effect_free
+@validate(schema.city_show)
+def urbanaudit_city_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A city's dashboard: headline indicators per theme with trends against the previous period, scaled
+    values against the peers, and the quality-of-life composite with its coverage.
+
+    :param id: TERYT code or slug (default: the portal's city)
+    """
+    tk.check_access("urbanaudit_city_show", context, data_dict)
+    city = _city(data_dict.get("id") or data_dict.get("city"))
+    dashboard = report.city_dashboard(city)
+    hidden = _hidden_codes(_indicator_datasets(context))
+    for theme in dashboard["themes"]:
+        theme["indicators"] = [e for e in theme["indicators"] if e["indicator"]["code"] not in hidden]
+    return dashboard
+
+
+@tk.side_effect_free
+@validate(schema.gaps)
+def urbanaudit_gaps(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Information gaps ("luki informacyjne") of a city: catalogue indicators with no source, needing the
+    city's own data, or with stale or no values; per theme the public inventory data sets that could feed
+    them; counts per owning department.
+
+    :param city: TERYT code or slug (default: the portal's city)
+    """
+    tk.check_access("urbanaudit_gaps", context, data_dict)
+    city = _city(data_dict.get("city"))
+    cat = catalogue()
+    datasets = _indicator_datasets(context)
+    hidden = _hidden_codes(datasets)
+    indicators = [i for i in cat.indicators if i.code not in hidden and i.kind != "variable"]
+    latest = report.latest_periods([i.code for i in indicators], city.teryt)
+    orgs = {o.id: o for o in model.Session.query(model.Group).filter(model.Group.is_organization.is_(True))}
+    rows, by_theme = [], defaultdict(list)
+    for ind in indicators:
+        period = latest.get(ind.code)
+        if ind.availability == NONE:
+            gap = "no_source"
+        elif period is None:
+            gap = "needs_city_data" if ind.availability == CITY else "no_values"
+        elif report.is_stale(period):
+            gap = "stale"
+        else:
+            continue
+        ds = datasets.get(ind.code)
+        org = orgs.get(ds.get("owner_org")) if ds else None
+        row = {"code": ind.code, "name": ind.name, "standard": ind.standard, "theme": ind.theme, "kind": ind.kind,
+               "gap": gap, "latest_period": period, "availability": ind.availability,
+               "department": {"name": org.name, "title": org.title} if org else None}
+        rows.append(row)
+        by_theme[ind.theme or ""].append(row)
+    feeding = defaultdict(list)
+    for pkg in _public_datasets("+dataset_type:dataset"):
+        for clause in _themes_of(pkg):
+            feeding[clause].append({"name": pkg["name"], "title": pkg["title"],
+                                    "organization": (pkg.get("organization") or {}).get("title")})
+    themes = [{"theme": clause, "name": cat.themes[clause], "gaps": len(by_theme.get(clause, [])),
+               "datasets": sorted(feeding.get(clause, []), key=lambda d: d["title"])} for clause in cat.themes]
+    departments = Counter((r["department"] or {}).get("title") or "" for r in rows)
+    return {"city": city.as_dict(), "gaps": rows, "themes": themes,
+            "counts": dict(Counter(r["gap"] for r in rows)),
+            "departments": [{"department": k or None, "gaps": v} for k, v in sorted(departments.items())],
+            "stale_after_years": report.stale_after_years()}
+
+
+def _themes_of(pkg: dict) -> list[str]:
+    return [str(v) for v in utils.json_list(pkg.get("iso37120_theme")) if v]
+
+
+@validate(schema.indicator_compute)
+def urbanaudit_indicator_compute(context: Context, data_dict: DataDict) -> dict[str, int]:
+    """Recompute the derived indicators from the stored values (sysadmins; also run as a background job).
+
+    :param city: TERYT codes or slugs, list or comma-separated (default: all cities)
+    :param codes: indicator codes to compute (default: every derived indicator)
+    :returns: counts of created, updated, unchanged and deleted computed values
+    """
+    tk.check_access("urbanaudit_indicator_compute", context, data_dict)
+    cities = [_city(name).teryt for name in data_dict["city"]]
+    codes = data_dict["codes"] or None
+    unknown = [c for c in codes or [] if catalogue().get(c) is None]
+    if unknown:
+        raise tk.ValidationError({"codes": [tk._("Unknown indicator codes: {codes}").format(codes=", ".join(unknown))]})
+    return compute.compute(cities or None, codes)

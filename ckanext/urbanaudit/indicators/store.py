@@ -1,0 +1,103 @@
+"""Indicator values: one number per city, indicator, period and source (table urbanaudit_indicator_value).
+
+Values arrive through the action ``urbanaudit_indicator_value_upsert`` (harvesters, the indicator
+computation, manual entry); this module holds the table and the database side of the upsert.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
+from sqlalchemy.dialects.postgresql import JSONB, insert
+
+from ckanext.urbanaudit.utils import utcnow
+
+# the columns that make a value "the same" value; computed_at only moves when one of them changes
+CONTENT_COLUMNS = ("source_variable", "value", "unit", "source_ref", "method", "flags", "inputs")
+
+
+class IndicatorValue(tk.BaseModel):
+    __tablename__ = "urbanaudit_indicator_value"
+    __table_args__ = (
+        sa.UniqueConstraint("city_teryt", "indicator_code", "period", "source", name="urbanaudit_indicator_value_key"),
+    )
+
+    id = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    city_teryt = sa.Column(sa.String(7), sa.ForeignKey("urbanaudit_city.teryt"), nullable=False)
+    indicator_code = sa.Column(sa.UnicodeText, nullable=False)
+    source_variable = sa.Column(sa.UnicodeText)
+    period = sa.Column(sa.String(16), nullable=False)
+    value = sa.Column(sa.Numeric)
+    unit = sa.Column(sa.UnicodeText)
+    source = sa.Column(sa.String(50), nullable=False)
+    source_ref = sa.Column(sa.UnicodeText)
+    method = sa.Column(sa.UnicodeText)
+    flags = sa.Column(JSONB, nullable=False, default=list)
+    # provenance of a computed value: the input values it was computed from (migration 0004_indicators)
+    inputs = sa.Column(JSONB, nullable=False, default=list)
+    computed_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+    def as_dict(self) -> dict[str, Any]:
+        return _row_dict(self)
+
+
+def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert or update ``rows`` (already validated); a row equal to the stored one is left untouched.
+
+    Returns counts of created, updated and unchanged rows. One statement per call, in the caller's
+    transaction (the action commits).
+    """
+    if not rows:
+        return {"created": 0, "updated": 0, "unchanged": 0}
+    table = IndicatorValue.__table__
+    now = utcnow()
+    statement = insert(table).values([{"inputs": [], **row, "computed_at": now} for row in rows])
+    excluded = statement.excluded
+    changed = sa.or_(*[table.c[name].is_distinct_from(excluded[name]) for name in CONTENT_COLUMNS])
+    statement = statement.on_conflict_do_update(
+        constraint="urbanaudit_indicator_value_key",
+        set_={**{name: excluded[name] for name in CONTENT_COLUMNS}, "computed_at": excluded.computed_at},
+        where=changed,
+    ).returning(sa.literal_column("(xmax = 0)").label("inserted"))
+    result = model.Session.execute(statement).fetchall()
+    created = sum(1 for r in result if r.inserted)
+    updated = len(result) - created
+    return {"created": created, "updated": updated, "unchanged": len(rows) - len(result)}
+
+
+def series(indicator_code: str, *, cities: list[str] | None = None, source: str | None = None,
+           period_from: str | None = None, period_to: str | None = None, limit: int = 1000) -> list[dict]:
+    # a Core select (no ORM objects): a series of 300 cities x 20 periods is read in one pass
+    table = IndicatorValue.__table__
+    query = sa.select(table).where(table.c.indicator_code == indicator_code)
+    if cities:
+        query = query.where(table.c.city_teryt.in_(cities))
+    if source:
+        query = query.where(table.c.source == source)
+    if period_from:
+        query = query.where(table.c.period >= period_from)
+    if period_to:
+        query = query.where(table.c.period <= period_to)
+    query = query.order_by(table.c.city_teryt, table.c.period, table.c.source).limit(limit)
+    return [_row_dict(row) for row in model.Session.execute(query)]
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    value = row.value
+    return {
+        "city": row.city_teryt,
+        "indicator_code": row.indicator_code,
+        "source_variable": row.source_variable,
+        "period": row.period,
+        "value": float(value) if isinstance(value, Decimal) else value,
+        "unit": row.unit,
+        "source": row.source,
+        "source_ref": row.source_ref,
+        "method": row.method,
+        "flags": list(row.flags or []),
+        "inputs": list(row.inputs or []),
+        "computed_at": row.computed_at.isoformat() if row.computed_at else None,
+    }

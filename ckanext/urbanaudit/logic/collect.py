@@ -1,0 +1,50 @@
+"""The one place that collects the actions and auth functions of every concern for CKAN's blanket
+decorators (``plugin.py``). A concern's ``actions.py`` / ``auth.py`` define them; every public function of
+those modules is registered under its own name, so an action is written once."""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from ckanext.urbanaudit.cities import actions as city_actions
+from ckanext.urbanaudit.cities import auth as city_auth
+from ckanext.urbanaudit.danegovpl import actions as danegovpl_actions
+from ckanext.urbanaudit.danegovpl import auth as danegovpl_auth
+from ckanext.urbanaudit.indicators import actions as indicator_actions
+from ckanext.urbanaudit.indicators import auth as indicator_auth
+from ckanext.urbanaudit.indicators import value_actions, value_auth
+from ckanext.urbanaudit.inventory import actions as inventory_actions
+from ckanext.urbanaudit.inventory import auth as inventory_auth
+from ckanext.urbanaudit.quality import actions as quality_actions
+from ckanext.urbanaudit.quality import auth as quality_auth
+
+ACTION_MODULES = (city_actions, danegovpl_actions, indicator_actions, value_actions, inventory_actions,
+                  quality_actions)
+AUTH_MODULES = (city_auth, danegovpl_auth, indicator_auth, value_auth, inventory_auth, quality_auth)
+
+
+def public_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The functions ``module`` itself defines whose names do not start with an underscore, and those it binds
+    to a name with the extension's prefix (a shared function such as ``logic.auth.anyone``)."""
+    return {name: fn for name, fn in inspect.getmembers(module, inspect.isfunction)
+            if not name.startswith("_") and (fn.__module__ == module.__name__ or name.startswith("urbanaudit_"))}
+
+
+def _collect(modules: tuple[ModuleType, ...]) -> dict[str, Callable[..., Any]]:
+    found: dict[str, Callable[..., Any]] = {}
+    for module in modules:
+        for name, fn in public_functions(module).items():
+            if name in found:
+                raise RuntimeError(f"{name} is defined twice ({found[name].__module__}, {module.__name__})")
+            found[name] = fn
+    return found
+
+
+def get_actions() -> dict[str, Callable[..., Any]]:
+    return _collect(ACTION_MODULES)
+
+
+def get_auth_functions() -> dict[str, Callable[..., Any]]:
+    return _collect(AUTH_MODULES)

@@ -1,0 +1,105 @@
+"""What the home page shows: EU themes with counts, the latest, best-described and most-used data sets,
+and the headline indicators of the portal's city with their trends.
+
+Every list is read as the visitor may see it (package_search and ``urbanaudit_city_show`` with the
+visitor's context): private data sets and private indicators never show to those outside their department.
+
+"Most used" is measured honestly with what the portal records: CKAN 2.11 keeps no page views or downloads,
+so the home page ranks the public data sets by how many of the city's indicators take their values from them
+(``source_ref`` of a value, or of an input of a computed value) and says so.
+
+The summary for anonymous visitors is kept in memory for ``ckanext.urbanaudit.home.cache_seconds`` and rebuilt
+sooner when a data set or an indicator value changes (the newest modification time of each is checked on
+every request: two indexed ``max()`` queries instead of four Solr searches and the city's dashboard).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
+
+from ckanext.urbanaudit import config, vocabularies
+from ckanext.urbanaudit.indicators import report as indicator_report
+
+MOST_USED = 5
+_cache: dict[str, tuple[float, Any, dict[str, Any]]] = {}
+_lock = threading.Lock()
+
+
+def summary(user: str | None, lang: str) -> dict[str, Any]:
+    """The home page's data for ``user`` (None: an anonymous visitor) in ``lang`` (pl/en)."""
+    ttl = config.home_cache_seconds()
+    if user or ttl <= 0:
+        return build(user, lang)
+    stamp = _fingerprint()
+    with _lock:
+        hit = _cache.get(lang)
+    if hit and hit[1] == stamp and time.monotonic() - hit[0] < ttl:
+        return hit[2]
+    data = build(None, lang)
+    with _lock:
+        _cache[lang] = (time.monotonic(), stamp, data)
+    return data
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """Changes whenever a data set is created, edited or deleted or an indicator value is stored."""
+    datasets = model.Session.execute(sa.select(sa.func.max(model.Package.metadata_modified),
+                                               sa.func.count(model.Package.id))).one()
+    return (*datasets, indicator_report.last_change(), config.city())
+
+
+def build(user: str | None, lang: str) -> dict[str, Any]:
+    context = {"user": user or ""}
+    search = tk.get_action("package_search")
+    faceted = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 0, "facet.field": ["vocab_theme"],
+                                     "facet.limit": 50})
+    counts = faceted["facets"].get("vocab_theme", {})
+    themes = [{"value": c["value"], "label": c["label"].get(lang) or c["label"]["pl"],
+               "code": c["value"].rsplit("/", 1)[-1], "count": counts.get(c["value"], 0)}
+              for c in vocabularies.choices("data-theme")]
+    latest = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 5, "sort": "metadata_modified desc"})
+    best = search(dict(context), {"fq": "+dataset_type:dataset +quality_score:[* TO *]", "rows": 5,
+                                  "sort": "quality_score desc, metadata_modified desc"})
+    city = city_headline(context, config.home_headline_indicators())
+    most_used = _most_used(context, city["city"]["teryt"]) if city["city"] else []
+    return {"total": faceted["count"], "themes": themes, "latest": latest["results"], "best": best["results"],
+            "city": city, "most_used": most_used}
+
+
+def city_headline(context: dict, limit: int) -> dict[str, Any]:
+    """The portal's city and up to ``limit`` headline indicators: the leading indicator of each theme first
+    (those with a trend before those without), then the next of each theme."""
+    try:
+        dashboard = tk.get_action("urbanaudit_city_show")(dict(context), {})
+    except tk.ObjectNotFound:
+        return {"city": None, "indicators": [], "with_values": 0}
+    rounds = [sorted(t["indicators"], key=lambda e: e["trend"] is None) for t in dashboard["themes"]]
+    picked: list[dict] = []
+    depth = max((len(r) for r in rounds), default=0)
+    for i in range(depth):
+        picked += [r[i] for r in rounds if i < len(r)]
+    return {"city": dashboard["city"], "indicators": picked[:limit],
+            "with_values": dashboard["composite"]["indicators_with_values"]}
+
+
+def _most_used(context: dict, teryt: str) -> list[dict]:
+    usage = indicator_report.source_usage(teryt)
+    if not usage:
+        return []
+    ids = sorted(usage, key=lambda i: (-usage[i], i))[:200]
+    found = tk.get_action("package_search")(dict(context), {
+        "fq": "+id:(" + " OR ".join(f'"{i}"' for i in ids) + ")", "rows": len(ids),
+        "include_private": False, "include_drafts": False})
+    public = [p for p in found["results"] if not p.get("private")]
+    public.sort(key=lambda p: (-usage[p["id"]], p["title"]))
+    return [{"package": p, "indicators": usage[p["id"]]} for p in public[:MOST_USED]]

@@ -1,0 +1,192 @@
+"""Harvesting another city's CKAN portal: the real Gdańsk catalogue (66 datasets, recorded CKAN API 3 answer
+in shared/fixtures/danegovpl/ckan-harvest-samples) served by package_search on a local server."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from ckan import model
+from ckan.tests import factories, helpers
+from ckanext.harvest.model import HarvestObject
+from ckanext.urbanaudit.harvesters.base import UrbanauditHarvester
+from ckanext.urbanaudit.harvesters.ledger import GatherLedger
+
+from ckanext.urbanaudit.cities.city_file import load
+from tests.harvest_jobs import changes, run_job
+from tests.harvesters.conftest import TESTOWO
+from tests.source_server import ckan_package_search, load_json
+
+GDANSK = "danegovpl/ckan-harvest-samples/gdansk_ckan_current_package_list_with_resources.json"
+EU = "http://publications.europa.eu/resource/authority/"
+
+CITY = TESTOWO + """departments:
+  - {name: testowo-wydzial-transportu, title: Wydział Transportu}
+harvest_sources:
+  - name: testowo-ckan-gdansk
+    type: urbanaudit_ckan
+    url: URL
+    frequency: WEEKLY
+    config:
+      department: testowo-wydzial-transportu
+      defaults: {data_steward: "Biuro Otwartych Danych", legal_basis: "ustawa o otwartych danych",
+                 personal_data: "no", spatial_resolution: city,
+                 frequency: "http://publications.europa.eu/resource/authority/frequency/IRREG"}
+"""
+
+
+@pytest.fixture
+def portal(clean, source_server, tmp_path):
+    packages = load_json(GDANSK)["result"]
+    source_server.route("/api/3/action/package_search", ckan_package_search(packages))
+    (tmp_path / "testowo.yaml").write_text(CITY.replace("URL", source_server.url), "utf-8")
+    load(tmp_path / "testowo.yaml")
+    source = helpers.call_action("harvest_source_show", id="testowo-ckan-gdansk")
+    return source, factories.Sysadmin()["name"], packages
+
+
+@pytest.fixture
+def gathered(monkeypatch):
+    """Spies that wrap (not replace) the gather's batch steps: ``batches`` gets the size of every batch of records
+    compared (GatherLedger.note, once per batch), ``flushed`` the number of objects of every flush."""
+    spied = {"batches": [], "flushed": []}
+    note, flush = GatherLedger.note, UrbanauditHarvester._flush
+
+    def note_spy(self, guids):
+        spied["batches"].append(len(guids))
+        return note(self, guids)
+
+    def flush_spy(pending):
+        spied["flushed"].append(len(pending))
+        return flush(pending)
+
+    monkeypatch.setattr(GatherLedger, "note", note_spy)
+    monkeypatch.setattr(UrbanauditHarvester, "_flush", staticmethod(flush_spy))
+    return spied
+
+
+def test_gdansk_portal_lands_in_the_inventory_of_the_configured_department(portal, source_server):
+    source, user, _ = portal
+    job = run_job(source["id"], user)
+    assert job["gather_error_messages"] == [] and job["object_error_messages"] == []
+    assert changes(job) == {"added": 66, "updated": 0, "deleted": 0, "errored": 0}
+
+    tristar = helpers.call_action("package_show", id="ckan-tristar")
+    assert tristar["organization"]["name"] == "testowo-wydzial-transportu"
+    assert tristar["publication_status"] == "published"
+    assert tristar["theme"] == [EU + "data-theme/TRAN"]
+    assert tristar["iso37120_theme"] == ["19"]
+    assert tristar["access_rights"] == EU + "access-right/PUBLIC"
+    assert tristar["license_id"] == "cc-by"
+    assert tristar["contact"][0]["email"] == "ztm-dl-opendata@gdansk.gda.pl"  # the portal's "Kontakt" extra
+    assert tristar["data_steward"] == "Biuro Otwartych Danych"  # from the source's defaults
+    assert {t["name"] for t in tristar["tags"]} == {"rozkłady jazdy", "transport", "ztm"}
+    assert len(tristar["resources"]) == 21
+    assert tristar["url"] == f"{source_server.url}/dataset/tristar"
+
+    # "Powietrze w Gdańsku" has no keywords: a draft naming what is missing
+    air = helpers.call_action("package_show", id="ckan-powietrze-w-gdansku")
+    assert air["publication_status"] == "draft"
+    assert air["theme"] == [EU + "data-theme/ENVI"]
+    assert "słowa kluczowe" in air["known_quality_issues"]
+
+    # a department's name typed into the e-mail field becomes the contact's name, not an invalid e-mail
+    bikes = helpers.call_action("package_show", id="ckan-ruch-rowerowy-w-gdansku")
+    assert bikes["contact"][0]["name"] == "Wydział Gospodarki Komunalnej"
+
+    found = helpers.call_action("package_search", fq="organization:testowo-wydzial-transportu", rows=0)
+    assert found["count"] == 66
+
+
+def test_unchanged_reharvest_makes_no_objects_a_change_updates_and_a_gone_record_is_withdrawn(portal, source_server):
+    source, user, packages = portal
+    run_job(source["id"], user)
+    objects = model.Session.query(HarvestObject).count()
+
+    again = run_job(source["id"], user)
+    assert again["gather_error_messages"] == []
+    assert changes(again) == {"added": 0, "updated": 0, "deleted": 0, "errored": 0}
+    assert model.Session.query(HarvestObject).count() == objects  # nothing fetched, validated or re-indexed
+
+    changed = copy.deepcopy(packages)
+    tristar = next(p for p in changed if p["name"] == "tristar")
+    tristar["title"] = "TRISTAR – rozkłady jazdy (zmieniony)"
+    changed = [p for p in changed if p["name"] != "kolekcje-sztuki"]
+    source_server.route("/api/3/action/package_search", ckan_package_search(changed))
+    before = helpers.call_action("package_show", id="ckan-tristar")
+
+    job = run_job(source["id"], user)
+    assert changes(job) == {"added": 0, "updated": 1, "deleted": 1, "errored": 0}
+    after = helpers.call_action("package_show", id="ckan-tristar")
+    assert after["id"] == before["id"] and after["title"] == "TRISTAR – rozkłady jazdy (zmieniony)"
+    assert helpers.call_action("package_show", id="ckan-kolekcje-sztuki")["publication_status"] == "withdrawn"
+
+
+def test_batches_are_compared_alike_at_any_size(portal, source_server, monkeypatch, gathered):
+    """With batches of 7 records (66 records: ten batches, the last one short), the first harvest, an unchanged
+    re-harvest, a change in a middle batch and a record gone from the last batch come out as with one batch."""
+    monkeypatch.setattr("ckanext.urbanaudit.harvesters.base.OBJECTS_BATCH", 7)
+    source, user, packages = portal
+    assert changes(run_job(source["id"], user)) == {"added": 66, "updated": 0, "deleted": 0, "errored": 0}
+    # ten batches ran, each flushing its new objects (then one empty flush: nothing to withdraw)
+    assert gathered["batches"] == [7] * 9 + [3]
+    assert gathered["flushed"] == [7] * 9 + [3, 0]
+    gathered["batches"].clear(), gathered["flushed"].clear()
+    assert changes(run_job(source["id"], user)) == {"added": 0, "updated": 0, "deleted": 0, "errored": 0}
+    assert gathered["batches"] == [7] * 9 + [3] and sum(gathered["flushed"]) == 0
+    gathered["batches"].clear(), gathered["flushed"].clear()
+
+    changed = copy.deepcopy(packages)
+    changed[30]["notes"] = "Opis zmieniony w źródle."
+    gone = changed.pop()
+    source_server.route("/api/3/action/package_search", ckan_package_search(changed))
+    job = run_job(source["id"], user)
+    assert job["gather_error_messages"] == []
+    assert changes(job) == {"added": 0, "updated": 1, "deleted": 1, "errored": 0}
+    # the change came from the fifth of ten batches (records 28-34), the withdrawal from the final flush
+    assert gathered["batches"] == [7] * 9 + [2]
+    assert gathered["flushed"] == [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
+    assert helpers.call_action("package_show", id=f"ckan-{changed[30]['name']}")["notes"].startswith(
+        "Opis zmieniony w źródle.")
+    assert helpers.call_action("package_show", id=f"ckan-{gone['name']}")["publication_status"] == "withdrawn"
+    # withdrawn once: the next run withdraws nothing again
+    assert changes(run_job(source["id"], user)) == {"added": 0, "updated": 0, "deleted": 0, "errored": 0}
+
+
+def test_two_records_with_one_identifier_in_different_batches_end_the_job_and_change_nothing(
+        portal, source_server, monkeypatch, gathered):
+    monkeypatch.setattr("ckanext.urbanaudit.harvesters.base.OBJECTS_BATCH", 10)
+    source, user, packages = portal
+    run_job(source["id"], user)
+    before = helpers.call_action("package_show", id=f"ckan-{packages[3]['name']}")
+
+    twice = copy.deepcopy(packages)
+    twice[3]["title"] = "Tytuł, który nie może się pojawić"
+    twice[50] = dict(copy.deepcopy(packages[50]), id=packages[3]["id"])  # batch 6 repeats a guid of batch 1
+    source_server.route("/api/3/action/package_search", ckan_package_search(twice))
+    objects = model.Session.query(HarvestObject).count()
+    gathered["batches"].clear(), gathered["flushed"].clear()
+    job = run_job(source["id"], user)
+    # five batches were compared and flushed (the first with the changed title) before the sixth met the guid again
+    assert gathered["batches"] == [10] * 6
+    assert gathered["flushed"] == [1, 0, 0, 0, 0]
+    assert job["gather_error_messages"] == [
+        f"CKAN portal: two records share the identifier ckan:{packages[3]['id']}; nothing in the catalogue "
+        "was changed."]
+    assert model.Session.query(HarvestObject).count() == objects  # the batches flushed before were rolled back
+    assert helpers.call_action("package_show", id=before["id"])["title"] == before["title"]
+
+
+def test_an_empty_answer_withdraws_nothing(portal, source_server):
+    source, user, packages = portal
+    run_job(source["id"], user)
+    ids = [p["id"] for p in helpers.call_action("package_search", fq="organization:testowo-wydzial-transportu",
+                                                  rows=100)["results"]]
+    statuses = {i: helpers.call_action("package_show", id=i)["publication_status"] for i in ids}
+    assert len(statuses) == len(packages) and "published" in statuses.values()
+    source_server.route("/api/3/action/package_search", ckan_package_search([]))
+    job = run_job(source["id"], user)
+    assert len(job["gather_error_messages"]) == 1
+    assert "returned no records although some are in the catalogue; nothing was withdrawn" in \
+        job["gather_error_messages"][0]
+    assert changes(job) == {"added": 0, "updated": 0, "deleted": 0, "errored": 1}  # the gather error
+    assert {i: helpers.call_action("package_show", id=i)["publication_status"] for i in statuses} == statuses
