@@ -38,7 +38,7 @@ demo-data: services $(DEMO_INI)
 	$(CKAN) -c $(DEMO_INI) urbanaudit demo harvest
 	$(CKAN) -c $(DEMO_INI) urbanaudit indicators compute
 	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo load
-	$(CKAN) -c $(DEMO_INI) search-index rebuild
+	$(CKAN) -c $(DEMO_INI) search-index rebuild --clear
 
 demo: demo-data
 	VENV=$(VENV) scripts/demo-run.sh $(DEMO_INI)

@@ -56,6 +56,17 @@ for key, value in parser.items("app:main"):
         print(f"{key}={value}")
 PY
 )
+    # The base map of ckanext-spatial's widgets (the search page's location filter, the dataset page's extent):
+    # OpenStreetMap's tiles unless MAP_TILE_URL names another XYZ tile server ({z}/{x}/{y}), with
+    # MAP_ATTRIBUTION; MAP_TILE_URL=none draws the maps without tiles (an offline site). Without any
+    # ckanext.spatial.common_map.* setting ckanext-spatial shows "No map provider set" on every map.
+    local osm='https://tile.openstreetmap.org/{z}/{x}/{y}.png'
+    local osm_attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    if [ "${MAP_TILE_URL:-}" != none ]; then
+        opts+=("ckanext.spatial.common_map.type=custom"
+               "ckanext.spatial.common_map.custom_url=${MAP_TILE_URL:-$osm}"
+               "ckanext.spatial.common_map.attribution=${MAP_ATTRIBUTION:-$osm_attribution}")
+    fi
     # Any other option: CKAN___SECTION__KEY=value -> section.key = value
     # (lower-cased, "__" -> "."; same convention as ckanext-envvars).
     for name in $(compgen -e); do

@@ -9,11 +9,18 @@ indicator values that come with it. The base class then
   at all** (nothing is fetched, validated, written or re-indexed); a guid gone from the source gives a
   *withdraw* object. If the source cannot be read (HTTP error, timeout, malformed answer) the job gets a
   gather error naming the source and URL and no object is created, so nothing in the catalogue changes.
-  An answer with no records at all while the catalogue holds some is refused the same way.
-- **import**: creates or updates the inventory record in place (same package id) through the actions,
-  with ``publication_status = published`` and ``owner_org`` = the harvest source's organization (the city
-  organization or department of the city file), and stores the values through
-  ``urbanaudit_indicator_value_upsert``; a withdraw object sets ``publication_status = withdrawn`` (or
+  An answer with no records at all while the catalogue holds some is refused the same way, and so is an
+  answer that would withdraw more than ``max_withdraw_share`` of the source's records (a truncated answer:
+  the numbers go into the gather error, nothing is withdrawn). A source that declares how many records it
+  holds and delivers fewer (:meth:`UrbanauditHarvester.incomplete`) gets a gather error and no withdrawal.
+- **import**: one record, one transaction: creates or updates the inventory record in place (same package
+  id) through the actions, with ``publication_status = published`` and ``owner_org`` = the harvest source's
+  organization (the city organization or department of the city file), and stores the values through
+  ``urbanaudit_indicator_value_upsert``; the data set, its values and the harvest object are committed
+  together or, on any error, rolled back together (the object is recorded as errored with the reason, never
+  an exception out of the consumer). A per-guid advisory lock makes two workers importing the same guid at
+  once create one data set. A record a steward deleted stays deleted (``"restore_deleted": true`` in the
+  source configuration brings it back). A withdraw object sets ``publication_status = withdrawn`` (or
   soft-deletes, if the source or the site says ``gone_records = delete``).
 """
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
@@ -42,6 +50,7 @@ from ckanext.urbanaudit.utils import EU
 log = logging.getLogger(__name__)
 
 NEW, CHANGE = "new", "change"
+DELETED = "deleted_by_harvest"  # extra of a withdraw object that soft-deleted its data set
 VALUES_BATCH = 5000
 OBJECTS_BATCH = 500
 
@@ -84,6 +93,7 @@ class UrbanauditHarvester(HarvesterBase):
     """Base of the urban-audit harvesters (not a plugin itself: the subclasses are)."""
 
     source_id = ""  # the harvest source being gathered (set by gather_stage before records() is called)
+    shortfall: str | None = None  # why the records read are not all the source holds (set by incomplete())
     source_key = ""  # the source name in values and in ckanext.urbanaudit.source.<key>_url
     title = ""
     description = ""
@@ -106,6 +116,11 @@ class UrbanauditHarvester(HarvesterBase):
                              "e.g. {\"city\": \"2661011\"}")
         if parsed.get("gone_records", "withdraw") not in ("withdraw", "delete"):
             raise ValueError('"gone_records" must be "withdraw" or "delete"')
+        share = parsed.get("max_withdraw_share", 0)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ValueError('"max_withdraw_share" must be a number from 0 to 1')
+        if not isinstance(parsed.get("restore_deleted", False), bool):
+            raise ValueError('"restore_deleted" must be true or false')
         self.check_config(parsed, city)
         return config or "{}"
 
@@ -118,6 +133,7 @@ class UrbanauditHarvester(HarvesterBase):
             return None
         client = self.client(source.url)
         self.source_id = source.id
+        self.shortfall = None
         # Streamed: records are read in batches; each batch is compared with the last imports of its guids
         # (asked from PostgreSQL per batch) and its new or changed records become objects at once. The guids
         # read go to the ledger's temporary table, so memory does not grow with the source. The objects are
@@ -144,18 +160,47 @@ class UrbanauditHarvester(HarvesterBase):
                     f"({type(e).__name__}: {e}). Nothing in the catalogue was changed.", harvest_job)
             log.info("%s: %d records from %s (%s)", self.info()["name"], ledger.seen, source.url, client.stats)
 
-            if not ledger.seen and ledger.any_live():
-                return self._abandon(f"{self.title}: {source.url} returned no records although some are in "
-                                     f"the catalogue; nothing was withdrawn.", harvest_job)
+            refused = self._withdrawal_refused(ledger, source.url, source_config)
+            if refused:
+                return self._abandon(refused, harvest_job)
             pending: list[HarvestObject] = []
-            for guid, prev in ledger.gone():
+            for guid, prev in ([] if self.shortfall else ledger.gone()):
                 pending.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=prev,
                                             content=None))
                 if len(pending) >= OBJECTS_BATCH:
                     ids += self._flush(pending)
             ids += self._flush(pending)
         model.Session.commit()
+        if self.shortfall:
+            self._save_gather_error(tk._("{reason}: nothing withdrawn in this job.").format(reason=self.shortfall),
+                                    harvest_job)
         return ids
+
+    def _withdrawal_refused(self, ledger: GatherLedger, url: str, source_config: dict[str, Any]) -> str | None:
+        """Why the records gone from this answer may not be withdrawn (the answer is empty or truncated)."""
+        if not ledger.seen and ledger.any_live():
+            return (f"{self.title}: {url} returned no records although some are in the catalogue; nothing was "
+                    f"withdrawn.")
+        live, gone = ledger.counts()
+        share = self._max_withdraw_share(source_config)
+        if gone > 1 and gone > share * live:  # one record may always go (a small source loses one)
+            return tk._(
+                "{title}: the source lists {listed} of {live} records; {gone} would be withdrawn ({percent} %), "
+                "more than the {allowed} % allowed: nothing withdrawn. If the source really dropped them, raise "
+                '"max_withdraw_share" in its configuration for one job.').format(
+                    title=self.title, listed=live - gone, live=live, gone=gone, percent=round(100 * gone / live),
+                    allowed=f"{100 * share:g}")
+        return None
+
+    def incomplete(self, message: str) -> None:
+        """Called by records() when the source delivered fewer records than it declares: the records read are
+        imported, but none of the catalogue's records is withdrawn in this job, and the job reports why."""
+        self.shortfall = message
+
+    @staticmethod
+    def _max_withdraw_share(source_config: dict[str, Any]) -> float:
+        share = source_config.get("max_withdraw_share")
+        return float(share) if isinstance(share, int | float) else ua_config.max_withdraw_share()
 
     def _compare(self, harvest_job: HarvestJob, ledger: GatherLedger, batch: list[Record]) -> list[str]:
         """Objects for the new and changed records of a batch (an unchanged one gets none: no fetch, no
@@ -203,32 +248,82 @@ class UrbanauditHarvester(HarvesterBase):
         return True
 
     def import_stage(self, harvest_object: HarvestObject) -> bool | str:
+        """One record in one transaction: data set, values and harvest object are committed together, or on
+        any error rolled back together and the object recorded as errored with the reason. Never raises: an
+        exception out of here ends the fetch consumer."""
+        object_id, guid = harvest_object.id, harvest_object.guid  # read now: after a failed flush they expire
+        try:
+            return self._import(harvest_object)
+        except tk.ValidationError as e:
+            reason = f"Record {guid} does not fit the inventory schema: {_summary(e)}"
+        except upstream.DepartmentRefused as e:
+            reason = str(e)
+        except Exception as e:  # a consumer must survive any record (IntegrityError, a broken plugin, ...)
+            log.exception("import of harvest object %s (guid %s) failed", object_id, guid)
+            reason = f"Record {guid} could not be imported ({type(e).__name__}: {e}); nothing was written."
+        model.Session.rollback()
+        self._save_object_error(reason, harvest_object, "Import")
+        return False
+
+    def _import(self, harvest_object: HarvestObject) -> bool | str:
         extras = {e.key: e.value for e in harvest_object.extras}
-        status = extras.get("status")
         context = {"user": self._get_user_name()}
         source_config = json.loads(harvest_object.source.config or "{}")
-        try:
-            if status == WITHDRAW:
-                return self._withdraw(harvest_object, context, source_config)
-            content = json.loads(harvest_object.content)
-            package_id = self._save_dataset(harvest_object, context, content["dataset"])
-            values = [dict(v, source_ref=package_id) for v in content["values"]]
-            for start in range(0, len(values), VALUES_BATCH):
-                tk.get_action("urbanaudit_indicator_value_upsert")(
-                    dict(context, defer_commit=True), {"values": values[start:start + VALUES_BATCH]})
-        except tk.ValidationError as e:
-            model.Session.rollback()
-            self._save_object_error(f"Record {harvest_object.guid} does not fit the inventory schema: "
-                                    f"{_summary(e)}", harvest_object, "Import")
-            return False
+        if extras.get("status") == WITHDRAW:
+            return self._withdraw(harvest_object, context, source_config)
+        # two workers importing the same guid (the same object delivered twice, or two objects of one guid)
+        # queue here; the second one then finds the first one's data set and updates it
+        model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                              {"key": f"{harvest_object.harvest_source_id} {harvest_object.guid}"})
+        content = json.loads(harvest_object.content)
+        existing = self._existing_package(harvest_object)
+        if existing is not None and existing.state == "deleted" and not self._restore(harvest_object, existing,
+                                                                                      source_config):
+            harvest_object.package_id = existing.id
+            model.Session.commit()
+            self._save_object_error(tk._(
+                "Record {guid} changed in the source, but its data set {name} was deleted in the portal: it "
+                'stays deleted (set "restore_deleted": true in the harvest source configuration to bring it '
+                "back).").format(guid=harvest_object.guid, name=existing.name), harvest_object, "Import")
+            return "unchanged"
+        context = dict(context, defer_commit=True)
+        package_id = self._save_dataset(harvest_object, context, content["dataset"], existing)
+        values = [dict(v, source_ref=package_id) for v in content["values"]]
+        for start in range(0, len(values), VALUES_BATCH):
+            tk.get_action("urbanaudit_indicator_value_upsert")(context, {"values": values[start:start + VALUES_BATCH]})
         model.Session.query(HarvestObject).filter(
             HarvestObject.package_id == package_id, HarvestObject.id != harvest_object.id
         ).update({"current": False}, synchronize_session=False)
         harvest_object.package_id = package_id
         harvest_object.current = True
-        harvest_object.save()
-        model.Session.commit()
+        harvest_object.save()  # the one commit of the record: data set, values, object
         return True
+
+    @staticmethod
+    def _existing_package(harvest_object: HarvestObject) -> model.Package | None:
+        """The data set of the object's guid: the one the gather found, else one another object of the same guid
+        of this source got meanwhile (read under the guid's lock, so a concurrent import has committed)."""
+        if harvest_object.package_id:
+            package = model.Package.get(harvest_object.package_id)
+            if package is not None:
+                return package
+        return (model.Session.query(model.Package)
+                .join(HarvestObject, HarvestObject.package_id == model.Package.id)
+                .filter(HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
+                        HarvestObject.guid == harvest_object.guid, HarvestObject.id != harvest_object.id)
+                .order_by(HarvestObject.gathered.desc()).first())
+
+    @staticmethod
+    def _restore(harvest_object: HarvestObject, package: model.Package, source_config: dict[str, Any]) -> bool:
+        """Whether a deleted data set comes back with its record: when the source configuration says so, or when
+        the harvest itself deleted it (``gone_records = delete``) and the record is back in the source."""
+        if source_config.get("restore_deleted") is True:
+            return True
+        last = (model.Session.query(HarvestObject)
+                .filter(HarvestObject.package_id == package.id, HarvestObject.state == "COMPLETE",
+                        HarvestObject.id != harvest_object.id)
+                .order_by(HarvestObject.import_finished.desc().nulls_last()).first())
+        return last is not None and any(e.key == DELETED and e.value == "true" for e in last.extras)
 
     # what a concrete harvester provides
 
@@ -260,16 +355,17 @@ class UrbanauditHarvester(HarvesterBase):
         """Last changes to a record before it is saved (the source's department, defaults, status)."""
         return dataset
 
-    def _save_dataset(self, harvest_object: HarvestObject, context: dict, dataset: dict) -> str:
-        """Create or update the record's data set; its id (no package_show of the result: nobody reads it)."""
+    def _save_dataset(self, harvest_object: HarvestObject, context: dict, dataset: dict,
+                      existing: model.Package | None) -> str:
+        """Create or update the record's data set (in the open transaction); its id (no package_show of the
+        result: nobody reads it)."""
         # the source's department ("department" in its configuration), else the harvest source's organization:
         # the city organization or department named in the city file
         source = harvest_object.source
         dataset = dict(dataset, owner_org=upstream.department(source, upstream.source_config(source)))
         dataset = self.prepare(harvest_object, dataset)
         dataset.setdefault("publication_status", "published")
-        if harvest_object.package_id and model.Package.get(harvest_object.package_id) is not None:
-            existing = model.Package.get(harvest_object.package_id)
+        if existing is not None:
             dataset.update(id=existing.id, name=existing.name, state="active")
             return tk.get_action("package_update")(dict(context, return_id_only=True), dataset)
         dataset["name"] = self._unique_name(dataset.get("name") or slug(dataset["title"]))
@@ -284,10 +380,12 @@ class UrbanauditHarvester(HarvesterBase):
         if package is not None and package.state == "active":
             how = source_config.get("gone_records") or ua_config.gone_records()
             if how == "delete":
-                tk.get_action("package_delete")(dict(context), {"id": package.id})
+                tk.get_action("package_delete")(dict(context, defer_commit=True), {"id": package.id})
+                # the harvest deleted it: if the record comes back, so does the data set (see _restore)
+                harvest_object.extras.append(HarvestObjectExtra(key=DELETED, value="true"))
             else:
-                tk.get_action("package_patch")(dict(context), {"id": package.id,
-                                                               "publication_status": "withdrawn"})
+                tk.get_action("package_patch")(dict(context, defer_commit=True),
+                                               {"id": package.id, "publication_status": "withdrawn"})
         model.Session.query(HarvestObject).filter(
             HarvestObject.package_id == harvest_object.package_id
         ).update({"current": False}, synchronize_session=False)
@@ -298,4 +396,8 @@ class UrbanauditHarvester(HarvesterBase):
 
 
 def _summary(error: tk.ValidationError) -> str:
-    return "; ".join(f"{k}: {v}" for k, v in (error.error_summary or {}).items()) or str(error.error_dict)
+    try:
+        summary = error.error_summary or {}
+    except (AssertionError, AttributeError, TypeError):  # CKAN's summary refuses nested errors (a batch's values)
+        summary = {}
+    return "; ".join(f"{k}: {v}" for k, v in summary.items()) or json.dumps(error.error_dict, ensure_ascii=False)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import ckan.plugins.toolkit as tk
 from ckanext.harvest.model import HarvestObject
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.base import Record, UrbanauditHarvester
@@ -47,18 +48,26 @@ class CkanPortalHarvester(UrbanauditHarvester):
 
     def records(self, client: SourceClient, city: City, config: dict[str, Any]) -> Iterable[Record]:
         base = client.base_url
-        for package in search(client, config.get("fq")):
+        tally: dict[str, int] = {}
+        for package in search(client, config.get("fq"), tally=tally):
             if package.get("private") or package.get("state", "active") != "active":
                 continue
             yield Record(guid=f"ckan:{package['id']}", dataset=modify_package_dict(package, base))
+        if tally["delivered"] < tally["count"]:  # the portal's own count says records are missing
+            self.incomplete(tk._("{title}: {url} declares {count} datasets and delivered {delivered}").format(
+                title=self.title, url=client.url(SEARCH), count=tally["count"], delivered=tally["delivered"]))
 
     def prepare(self, harvest_object: HarvestObject, dataset: dict[str, Any]) -> dict[str, Any]:
         return upstream.finish(dataset, harvest_object.source, "CKAN")
 
 
-def search(client: SourceClient, fq: str | None = None, rows: int = ROWS) -> Iterator[dict]:
+def search(client: SourceClient, fq: str | None = None, rows: int = ROWS,
+           tally: dict[str, int] | None = None) -> Iterator[dict]:
     """Every dataset of the remote package_search, page by page; stops on an empty or repeated page. A dataset
-    that shifted into the next page while paging is read once; only one page is held at a time."""
+    that shifted into the next page while paging is read once; only one page is held at a time. ``tally`` (if
+    given) gets the number of datasets the portal declares (``count``) and the number ``delivered``."""
+    tally = {} if tally is None else tally
+    tally.update(count=0, delivered=0)
     start, previous_ids = 0, set()
     while True:
         params = {"rows": rows, "start": start, "sort": "id asc"}
@@ -66,10 +75,11 @@ def search(client: SourceClient, fq: str | None = None, rows: int = ROWS) -> Ite
             params["fq"] = fq
         result = client.get_json(SEARCH, params)["result"]
         page = [p for p in result["results"] if p["id"] not in previous_ids]
+        count = int(result.get("count") or 0)
+        tally.update(count=count, delivered=tally["delivered"] + len(page))
         if not page:
             return
         start += len(result["results"])
-        count = int(result.get("count") or 0)
         previous_ids = {p["id"] for p in page}
         del result
         page.reverse()

@@ -11,6 +11,7 @@ with the gap listed in "known quality issues", rather than refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from ckanext.urbanaudit.harvesters.base import EU, Record, UrbanauditHarvester, published_defaults
@@ -20,6 +21,7 @@ from ckanext.urbanaudit import vocabularies
 from ckanext.urbanaudit.cities.model import City
 
 PER_PAGE = 100
+MAX_RESOURCES = 1000  # resources kept per dataset (a record holds them all in memory and in its content)
 FREQUENCY = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY",
              "everyHalfYear": "BIANNUAL", "yearly": "ANNUAL", "irregular": "IRREG", "notPlanned": "NEVER"}
 
@@ -37,8 +39,8 @@ class DaneGovPlHarvester(UrbanauditHarvester):
     def records(self, client: SourceClient, city: City, config: dict[str, Any]) -> Iterable[Record]:
         institution = _institution(city, config)
         for item in _pages(client, f"institutions/{institution}/datasets"):
-            resources = list(_pages(client, f"datasets/{item['id']}/resources"))
-            yield _record(item, resources)
+            resources = list(islice(_pages(client, f"datasets/{item['id']}/resources"), MAX_RESOURCES + 1))
+            yield _record(item, resources[:MAX_RESOURCES], cut=len(resources) > MAX_RESOURCES)
 
 
 def _pages(client: SourceClient, path: str) -> Iterator[dict]:
@@ -51,7 +53,7 @@ def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
-def _record(item: dict, resources: list[dict]) -> Record:
+def _record(item: dict, resources: list[dict], cut: bool = False) -> Record:
     attributes = item.get("attributes") or {}
     themes = {c["value"].rsplit("/", 1)[-1]: c["value"] for c in vocabularies.choices("data-theme")}
     categories = attributes.get("categories") or ([attributes["category"]] if attributes.get("category") else [])
@@ -86,6 +88,9 @@ def _record(item: dict, resources: list[dict]) -> Record:
     if missing:
         dataset["publication_status"] = "draft"
         dataset["known_quality_issues"] = "Brak w metadanych dane.gov.pl: " + ", ".join(missing)
+    if cut:
+        dataset["known_quality_issues"] = "\n".join(filter(None, [
+            dataset.get("known_quality_issues"), f"Zapisano tylko pierwsze {MAX_RESOURCES} zasobów z dane.gov.pl"]))
     return Record(guid=f"danegovpl:{item['id']}", dataset={k: v for k, v in dataset.items() if v is not None})
 
 

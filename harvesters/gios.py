@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from statistics import fmean
 from typing import Any
 
+import ckan.plugins.toolkit as tk
 from ckanext.urbanaudit.harvesters.base import EU, Record, UrbanauditHarvester, published_defaults
-from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
+from ckanext.urbanaudit.harvesters.http import PageGuard, SourceClient, SourceError
 
 from ckanext.urbanaudit.cities.model import City
 
@@ -52,12 +53,20 @@ class GiosAirQualityHarvester(UrbanauditHarvester):
         names = _city_names(city, config)
         stations, provider = [], {}
         page, total = 0, 1
+        pages = PageGuard(client, client.url("station/findAll"))  # totalPages is not trusted: bounded
         while page < total:  # links.next is present even on the last page: stop on totalPages
+            if page:
+                pages.next_page()
             answer = client.get_json("station/findAll", {"page": page, "size": PAGE_SIZE})
-            stations += answer[STATIONS]
+            stations += pages.new_items(answer[STATIONS], key="Identyfikator stacji")
             provider = (answer.get("meta") or {}).get("schema:provider") or provider
             total = int(answer.get("totalPages") or 1)
             page += 1
+            if not answer[STATIONS]:  # an empty page ends the list, whatever totalPages says
+                break
+        if len(stations) <= (total - 1) * PAGE_SIZE:  # only the last of the declared pages may be short
+            self.incomplete(tk._("GIOŚ declares {pages} pages of {size} stations and listed {count}").format(
+                pages=total, size=PAGE_SIZE, count=len(stations)))
         ours = sorted((s for s in stations if str(s.get("Nazwa miasta", "")).strip() in names),
                       key=lambda s: s["Identyfikator stacji"])
         known = self.imported_before("gios:station:")

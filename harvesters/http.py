@@ -7,7 +7,15 @@
   of windows (e.g. GUS BDL: 5 per second, 100 per 15 minutes, 1000 per 12 hours);
 - conditional requests: the ETag / Last-Modified of each answer is kept in Redis with the body, the next
   request sends If-None-Match / If-Modified-Since and a 304 answer reuses the kept body;
-- one exception, :class:`SourceError`, whose message says which source, which URL and what went wrong.
+- the shared SSRF guard (:mod:`ckanext.urbanaudit.netguard`) on every connection: the source URL, each
+  redirect hop (followed by hand) and each absolute ``next`` link must resolve to a public address, unless
+  ``ckanext.urbanaudit.http.allow`` names it;
+- a size cap (the body is streamed and refused past ``max_bytes``) and a total deadline per request
+  (connection, retries and every byte of the answer);
+- paged lists that end: at most ``max_pages`` pages, and a repeated ``next`` or a page that brings no new
+  item is an error, not a loop;
+- one exception, :class:`SourceError`, whose message says which source, which URL and what went wrong —
+  never the answer's body. Malformed, truncated, non-JSON or too deeply nested JSON is a SourceError too.
 """
 from __future__ import annotations
 
@@ -18,21 +26,26 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import requests
 from ckan.lib.redis import connect_to_redis
 from redis import Redis
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
+
+from ckanext.urbanaudit import config as ua_config
+from ckanext.urbanaudit import netguard
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 CACHE_TTL = 30 * 24 * 3600
+CHUNK = 64 * 1024
 
 
 class SourceError(Exception):
@@ -104,8 +117,8 @@ class Limiter:
             time.sleep(wait)
 
 
-def _capped_retry(max_wait: float, source: str, limiter: Limiter | None) -> type[Retry]:
-    class CappedRetry(Retry):
+def _capped_retry(max_wait: float, source: str, limiter: Limiter | None) -> type[netguard.GuardedRetry]:
+    class CappedRetry(netguard.GuardedRetry):
         """Retry that refuses to sleep longer than ``max_wait`` on a Retry-After and tells the limiter."""
 
         def sleep_for_retry(self, response: BaseHTTPResponse | None = None) -> bool:
@@ -141,9 +154,16 @@ class SourceClient:
         conditional: bool = True,
         redis: Redis | None = None,
         namespace: str = "default",
+        allow: tuple[str, ...] | None = None,
+        max_bytes: int = 100 * 1024 * 1024,
+        deadline: float = 300,
+        max_pages: int = 10000,
     ) -> None:
         self.source, self.base_url, self.timeout = source, base_url.rstrip("/"), timeout
         self.conditional = conditional
+        if allow is None:  # the site's allow-list (ckanext.urbanaudit.http.allow)
+            allow = ua_config.http_settings()["allow"]
+        self.allow, self.max_bytes, self.deadline, self.max_pages = tuple(allow), max_bytes, deadline, max_pages
         if redis is None:
             redis = connect_to_redis()
         self.redis = redis
@@ -151,16 +171,13 @@ class SourceClient:
         self.limiter = Limiter(redis, f"{self.key}:quota", quotas, max_wait, source) if quotas else None
         retry_class = _capped_retry(max_wait, source, self.limiter)
         retry = retry_class(
-            total=retries, connect=retries, read=retries, status=retries, other=0,
+            total=retries, connect=retries, read=retries, status=retries, other=0, redirect=0,
             backoff_factor=backoff, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
-            respect_retry_after_header=True, raise_on_status=False,
+            respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
         )
-        self.session = requests.Session()
-        self.session.headers.update({"Accept": "application/json", "User-Agent": "ckanext-urbanaudit harvester"})
+        self.session = netguard.session(self.allow, retry, "ckanext-urbanaudit harvester")
+        self.session.headers["Accept"] = "application/json"
         self.session.headers.update(headers or {})
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
         self.stats = {"requests": 0, "not_modified": 0}
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
@@ -175,15 +192,25 @@ class SourceClient:
 
     def follow_next(self, path: str, params: dict[str, Any], results: str) -> Iterator[dict]:
         """Every item of a paged JSON list: the ``results`` array of the first answer and of each answer its
-        ``links.next`` URL leads to, until there is none or it repeats."""
-        answer = self.get_json(path, params)
-        seen = set()
+        ``links.next`` URL leads to, until there is none or a page is empty. A list that loops — a ``next``
+        seen before, a page that brings no item not seen on an earlier page, more than ``max_pages``
+        pages — is a SourceError (a loop means the list cannot be trusted to be complete)."""
+        url = self.url(path, params)
+        answer = self.get_json(url)
+        seen_urls = {url}
+        pages = PageGuard(self, url)
         while True:
-            yield from answer[results]
+            items = answer[results]
+            yield from pages.new_items(items)
             following = (answer.get("links") or {}).get("next")
-            if not following or following in seen:
+            if not following or not items:
                 return
-            seen.add(following)
+            following = urljoin(url, following)
+            if following in seen_urls:
+                raise SourceError(f"{self.source}: the list at {url} loops (its next link {following} was "
+                                  f"already read)")
+            seen_urls.add(following)
+            pages.next_page()
             answer = self.get_json(following)
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -198,43 +225,139 @@ class SourceClient:
                 headers["If-None-Match"] = cached["etag"]
             if cached and cached.get("last_modified"):
                 headers["If-Modified-Since"] = cached["last_modified"]
-        response = self._send(url, headers)
-        if response.status_code == 304 and cached is not None:
+        status, response_headers, body = self._get(url, headers)
+        if status == 304 and cached is not None:
             self.stats["not_modified"] += 1
             return json.loads(cached["body"])
-        if response.status_code == 429:
-            retry_after = response.headers.get("Retry-After")
+        if status == 429:
+            retry_after = response_headers.get("Retry-After")
             raise QuotaExceeded(f"{self.source}: HTTP 429 Too Many Requests from {url}"
                                 + (f" (Retry-After: {retry_after} s)" if retry_after else ""))
-        if response.status_code >= 400:
-            snippet = " ".join(response.text[:200].split())
-            raise SourceError(f"{self.source}: HTTP {response.status_code} {response.reason} from {url}"
-                              + (f": {snippet}" if snippet else ""))
-        try:
-            body = response.json()
-        except ValueError as e:
-            raise SourceError(f"{self.source}: the answer from {url} is not valid JSON ({e})") from None
-        if self.conditional and (response.headers.get("ETag") or response.headers.get("Last-Modified")):
+        if status >= 400:  # the body is never echoed: it is the source's (or an attacker's) text
+            raise SourceError(f"{self.source}: HTTP {status} {_phrase(status)} from {url}".rstrip())
+        content_type = (response_headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if "html" in content_type:
+            raise SourceError(f"{self.source}: the answer from {url} is {content_type}, not JSON")
+        parsed = self.parse(url, body)
+        if self.conditional and (response_headers.get("ETag") or response_headers.get("Last-Modified")):
             self.redis.set(cache_key, json.dumps({
-                "etag": response.headers.get("ETag"),
-                "last_modified": response.headers.get("Last-Modified"),
-                "body": response.text,
+                "etag": response_headers.get("ETag"),
+                "last_modified": response_headers.get("Last-Modified"),
+                "body": body.decode("utf-8"),
             }), ex=CACHE_TTL)
-        return body
+        return parsed
+
+    def parse(self, url: str, body: bytes) -> Any:
+        """JSON of an answer; malformed, truncated or too deeply nested JSON is a SourceError."""
+        try:
+            return json.loads(body)
+        except RecursionError:
+            raise SourceError(f"{self.source}: the answer from {url} is JSON nested too deeply to read") from None
+        except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+            raise SourceError(f"{self.source}: the answer from {url} is not valid JSON ({e})") from None
+
+    def _get(self, url: str, headers: dict[str, str]) -> tuple[int, requests.structures.CaseInsensitiveDict, bytes]:
+        """Status, headers and body of ``url``, redirects followed by hand (each hop guarded), within the
+        deadline and the size cap."""
+        with netguard.Deadline(self.deadline) as deadline:
+            try:
+                result = self._get_within(url, headers)
+            except SourceError:
+                if deadline.expired:
+                    raise self._late(url) from None
+                raise
+            if deadline.expired:  # a body cut short by the watchdog
+                raise self._late(url)
+            return result
+
+    def _late(self, url: str) -> SourceError:
+        return SourceError(f"{self.source}: no complete answer from {url} within the deadline of "
+                           f"{self.deadline:g} s")
+
+    def _get_within(self, url: str, headers: dict[str, str]) -> tuple[int, Any, bytes]:
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            reason = netguard.refusal(current, self.allow)
+            if reason:
+                where = url if current == url else f"a redirect from {url}"  # never the target's address
+                raise SourceError(f"{self.source}: {where}: {reason}")
+            response = self._send(current, headers)
+            try:
+                if response.status_code in REDIRECTS and response.headers.get("Location"):
+                    current = urljoin(current, response.headers["Location"])
+                    continue
+                return response.status_code, response.headers, self._read(current, response)
+            finally:
+                response.close()
+        raise SourceError(f"{self.source}: more than {MAX_REDIRECTS} redirects from {url}")
+
+    def _read(self, url: str, response: requests.Response) -> bytes:
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise SourceError(f"{self.source}: the answer from {url} is larger than {self.max_bytes} bytes")
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(CHUNK):
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise SourceError(f"{self.source}: the answer from {url} is larger than {self.max_bytes} bytes")
+        except requests.RequestException as e:
+            raise SourceError(f"{self.source}: the answer from {url} broke off ({type(e).__name__})") from None
+        return bytes(body)
 
     def _send(self, url: str, headers: dict[str, str]) -> requests.Response:
         if self.limiter is not None:
             self.limiter.acquire()
         self.stats["requests"] += 1
         try:
-            response = self.session.get(url, headers=headers, timeout=self.timeout)
+            return self.session.get(url, headers=headers, timeout=netguard.timeouts(self.timeout, self.timeout),
+                                    stream=True, allow_redirects=False)
         except requests.Timeout:
             raise SourceError(f"{self.source}: no answer from {url} within {self.timeout:g} s") from None
-        except requests.exceptions.RetryError as e:
-            raise SourceError(f"{self.source}: {url} kept failing after retries ({e})") from None
+        except requests.exceptions.RetryError:
+            raise SourceError(f"{self.source}: {url} kept failing after retries") from None
         except requests.ConnectionError as e:
+            if netguard.refused_in(e):
+                raise SourceError(f"{self.source}: {url}: {netguard.NOT_PUBLIC}") from None
             reason = getattr(e.args[0], "reason", None) if e.args else None
             if isinstance(reason, (ReadTimeoutError, ConnectTimeoutError)):  # a timeout after the last retry
                 raise SourceError(f"{self.source}: no answer from {url} within {self.timeout:g} s") from None
             raise SourceError(f"{self.source}: cannot connect to {url} ({type(e).__name__})") from None
-        return response
+        except requests.RequestException as e:
+            raise SourceError(f"{self.source}: cannot read {url} ({type(e).__name__})") from None
+
+
+class PageGuard:
+    """Keeps a paged list finite: at most ``client.max_pages`` pages, and every page must bring an item not
+    seen on an earlier one (by its ``id``, else its content)."""
+
+    def __init__(self, client: SourceClient, url: str) -> None:
+        self.client, self.url, self.pages, self.seen = client, url, 1, set()
+
+    def next_page(self) -> None:
+        self.pages += 1
+        if self.pages > self.client.max_pages:
+            raise SourceError(f"{self.client.source}: the list at {self.url} goes on past "
+                              f"{self.client.max_pages} pages (ckanext.urbanaudit.http.max_pages)")
+
+    def new_items(self, items: list, key: str = "id") -> list:
+        """The page's items; a SourceError if the page is not empty and brings nothing new."""
+        fresh = False
+        for item in items:
+            value = item.get(key) if isinstance(item, dict) else None
+            marker = f"{key}:{value}" if value is not None else \
+                hashlib.sha1(json.dumps(item, sort_keys=True).encode()).hexdigest()
+            if marker not in self.seen:
+                self.seen.add(marker)
+                fresh = True
+        if items and not fresh:
+            raise SourceError(f"{self.client.source}: page {self.pages} of the list at {self.url} brings no new "
+                              f"item (the paging loops)")
+        return items
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

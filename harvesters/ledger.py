@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
-from sqlalchemy import and_, bindparam, column, exists, select, table, text
+from sqlalchemy import and_, bindparam, column, exists, func, or_, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
@@ -62,7 +62,8 @@ class GatherLedger:
         """Per guid of this source, its newest complete import: guid, package id, content hash, status."""
         content_hash, status = aliased(HarvestObjectExtra), aliased(HarvestObjectExtra)
         return (
-            select(HarvestObject.guid, HarvestObject.package_id, content_hash.value, status.value)
+            select(HarvestObject.guid, HarvestObject.package_id, content_hash.value.label("content_hash"),
+                   status.value.label("status"))
             .distinct(HarvestObject.guid)
             .outerjoin(content_hash, and_(content_hash.harvest_object_id == HarvestObject.id,
                                           content_hash.key == "content_hash"))
@@ -97,6 +98,16 @@ class GatherLedger:
                     yield guid, Previous(package_id, digest, False)
         finally:
             result.close()
+
+    def counts(self) -> tuple[int, int]:
+        """How many records of the last imports are live (not withdrawn), and how many of those this gather did
+        not read (the ones :meth:`gone` yields), counted in PostgreSQL."""
+        last = self._last_imports().subquery()
+        live = or_(last.c.status.is_(None), last.c.status != WITHDRAW)
+        unread = ~exists().where(seen_table.c.guid == last.c.guid)
+        row = self.connection.execute(select(func.count().filter(live), func.count().filter(and_(live, unread)))
+                                      .select_from(last)).one()
+        return int(row[0]), int(row[1])
 
     def any_live(self) -> bool:
         """Whether the catalogue holds a record of this source that is not withdrawn (asked before any guid

@@ -19,7 +19,8 @@ import re
 import unicodedata
 from typing import Any
 
-from ckan import model
+import ckan.plugins.toolkit as tk
+from ckan import authz, model
 from ckanext.harvest.model import HarvestSource
 
 from ckanext.urbanaudit import vocabularies
@@ -122,17 +123,60 @@ def source_config(source: HarvestSource) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def department(source: HarvestSource, config: dict[str, Any]) -> str | None:
-    """Id of the organization harvested records belong to: the configured department, else the source's."""
+class DepartmentRefused(Exception):
+    """A harvest source names a department its creator may not write into: nothing of its records is saved."""
+
+
+def configured_department(config: dict[str, Any]) -> model.Group | None:
+    """The active organization named by ``"department"`` in a source configuration, if any."""
     name = config.get("department")
-    if name:
-        group = model.Group.get(str(name))
-        if group is not None and group.is_organization and group.state == "active":
-            return group.id
-        log.warning("harvest source %s: department %r is not an organization; using the source's own",
-                    source.id, name)
+    group = model.Group.get(str(name)) if name else None
+    return group if group is not None and group.is_organization and group.state == "active" else None
+
+
+def may_write(department: model.Group, source_org: str | None, user: str | None) -> bool:
+    """Whether a source owned by ``source_org`` may put records into ``department``: it is the source's own
+    organization, or ``user`` (who creates or edits the source, or who created it) may create datasets there
+    (sysadmins, the site user of the city files, may everywhere)."""
+    own = model.Group.get(source_org) if source_org else None  # an id or a name (the API accepts both)
+    if own is not None and own.id == department.id:
+        return True
+    return bool(user) and authz.has_user_permission_for_group_or_org(department.id, user, "create_dataset")
+
+
+def department_refused(config: dict[str, Any], source_org: str | None, user: str | None) -> str | None:
+    """Why a source owned by ``source_org`` with configuration ``config`` may not be saved by ``user``; None if
+    it may."""
+    group = configured_department(config)
+    if group is None or may_write(group, source_org, user):
+        return None
+    return tk._('The department "{department}" is neither the organization of the harvest source nor a '
+                "department in which {user} may create datasets.").format(department=group.name,
+                                                                          user=user or "?")
+
+
+def department(source: HarvestSource, config: dict[str, Any]) -> str | None:
+    """Id of the organization harvested records belong to: the configured department, else the source's.
+    Raises :class:`DepartmentRefused` when the configured department is not the source's own organization and
+    the source's creator may not create datasets in it (the configuration was changed behind the form's back:
+    the source form and API refuse it, see hooks.py)."""
     source_package = model.Package.get(source.id)
-    return source_package.owner_org if source_package is not None else None
+    own = source_package.owner_org if source_package is not None else None
+    group = configured_department(config)
+    if group is not None:
+        creator = model.User.get(source_package.creator_user_id or "") if source_package is not None else None
+        user = creator.name if creator is not None else None
+        if not may_write(group, own, user):
+            raise DepartmentRefused(tk._(
+                'Harvest source {source}: the department "{department}" is neither its organization nor a '
+                "department in which its creator ({user}) may create datasets; nothing was written.").format(
+                    source=source_package.name if source_package is not None else source.id,
+                    department=group.name, user=user or "?"))
+        return group.id
+    if config.get("department"):
+        log.warning("harvest source %s: department %r is not an organization; using the source's own",
+                    source.id, config.get("department"))
+    return own
 
 
 def _empty(value: Any) -> bool:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serve the demo portal on http://127.0.0.1:5000 (DEMO_PORT) with its workers (harvest
-# gather and fetch consumers, the RQ jobs worker) and the source server that
-# replays the recorded API answers (scripts/demo-sources.sh, so "harvest again"
+# gather and fetch consumers; `ckan harvester run` every HARVEST_RUN_INTERVAL seconds, default 30,
+# by scripts/harvest-scheduler.sh: it starts requested and due jobs and marks finished ones; the
+# RQ jobs worker) and the source server that replays the recorded API answers (scripts/demo-sources.sh, so "harvest again"
 # works) until Ctrl-C; the workers and the source server end with it.
 # Services stay up: `make stop` ends them.
 set -euo pipefail
@@ -23,5 +24,6 @@ VENV=$VENV "$ROOT/scripts/demo-sources.sh" start
 "$CKAN" -c "$INI" harvester gather-consumer >"$LOG/gather.log" 2>&1 & pids+=($!)
 "$CKAN" -c "$INI" harvester fetch-consumer >"$LOG/fetch.log" 2>&1 & pids+=($!)
 "$CKAN" -c "$INI" jobs worker >"$LOG/jobs.log" 2>&1 & pids+=($!)
+VENV=$VENV "$ROOT/scripts/harvest-scheduler.sh" "$INI" >"$LOG/harvest-scheduler.log" 2>&1 & pids+=($!)
 echo "Portal: http://127.0.0.1:$PORT  (admin / kielce-demo-2026; stop with Ctrl-C, services with 'make stop')"
 "$CKAN" -c "$INI" run -H 127.0.0.1 -p "$PORT" --disable-reloader

@@ -6,6 +6,7 @@ installed by scripts/setup.sh) run on a page with the WCAG 2.0/2.1 A and AA rule
 The fixtures are registered for the whole suite by tests/conftest.py (pytest_plugins)."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import threading
@@ -16,6 +17,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -84,9 +86,23 @@ def screenshot(driver, name: str) -> None:
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
-def wait_loaded(driver, ready: str = "footer") -> None:
+def wait_loaded(driver, ready: str = "footer", replacing=None) -> None:
+    """Wait for the document to be complete and to hold an element matching `ready`. After a click or a key that
+    loads another page, pass the old page's <html> element as `replacing` (or use `page_change`): the old page,
+    still complete and with its own footer, would otherwise satisfy the wait before the new one arrives."""
+    if replacing is not None:
+        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(replacing))
     WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
     WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ready))
+
+
+@contextlib.contextmanager
+def page_change(driver, ready: str = "footer"):
+    """``with page_change(driver): link.click()``: the block loads another page; on leaving, the old page is gone
+    and the new one loaded (see wait_loaded)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    yield
+    wait_loaded(driver, ready, replacing=old)
 
 
 def open_page(driver, url: str, name: str, ready: str = "footer") -> None:

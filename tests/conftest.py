@@ -17,6 +17,22 @@ from tests.source_server import SourceServer
 pytest_plugins = ["ckanext.harvest.tests.fixtures", "tests.browser_support"]
 
 
+@pytest.fixture(scope="session")
+def session_storage_path(tmp_path_factory):
+    """An empty folder for ckan.storage_path, new for each test session: test.ini's fixed folder under /tmp
+    outlives a run, and what is cached there (the dane.gov.pl feed) would be read by the next run, built by older
+    code."""
+    return tmp_path_factory.mktemp("ckan-storage")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_storage_path(session_storage_path, monkeypatch):
+    """Every test runs with the session's storage folder (set per test: CKAN's pytest plugin restores the config
+    read from the ini before each test)."""
+    monkeypatch.setitem(tk.config, "ckan.storage_path", str(session_storage_path))
+    return session_storage_path
+
+
 @pytest.fixture(autouse=True)
 def _load_plugins(with_plugins):
     """Every test runs with the plugins of test.ini loaded, as the portal does."""

@@ -46,11 +46,20 @@ def http_settings() -> dict:
         "retries": int(tk.config["ckanext.urbanaudit.http.retries"]),
         "backoff": float(tk.config["ckanext.urbanaudit.http.backoff"]),
         "max_wait": float(tk.config["ckanext.urbanaudit.http.max_wait"]),
+        "allow": tuple(tk.aslist(tk.config["ckanext.urbanaudit.http.allow"] or ())),
+        "max_bytes": int(tk.config["ckanext.urbanaudit.http.max_bytes"]),
+        "deadline": float(tk.config["ckanext.urbanaudit.http.deadline"]),
+        "max_pages": int(tk.config["ckanext.urbanaudit.http.max_pages"]),
     }
 
 
 def gone_records() -> str:
     return tk.config["ckanext.urbanaudit.harvest.gone_records"]
+
+
+def max_withdraw_share() -> float:
+    """The largest share of a source's records one harvest job may withdraw (0 to 1)."""
+    return float(tk.config["ckanext.urbanaudit.harvest.max_withdraw_share"])
 
 
 def bdl_client_id() -> str:
@@ -84,8 +93,14 @@ def link_check_settings() -> dict:
         "timeout": float(tk.config["ckanext.urbanaudit.quality.link_check_timeout"]),
         "max_bytes": int(tk.config["ckanext.urbanaudit.quality.link_check_max_bytes"]),
         "max_redirects": int(tk.config["ckanext.urbanaudit.quality.link_check_max_redirects"]),
+        "deadline": float(tk.config["ckanext.urbanaudit.quality.link_check_deadline"]),
     }
 
 
 def link_recheck_hours() -> int:
     return int(tk.config["ckanext.urbanaudit.quality.link_recheck_hours"])
+
+
+def inventory_max_upload_bytes() -> int:
+    """The largest questionnaire file the inventory import reads, in bytes."""
+    return int(tk.config["ckanext.urbanaudit.inventory.max_upload_bytes"])

@@ -3,6 +3,7 @@ paging through ``package_search``."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -87,3 +88,23 @@ def unique_name(name: str) -> str:
         n += 1
         candidate = f"{name}-{n}"
     return candidate
+
+
+# A text cell a spreadsheet would take for a formula (OWASP "CSV injection"): = + - @, tab or CR first, also
+# behind quotes already there, so that removing the one protective quote gives the text back exactly.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell for a CSV or XLSX file: text a spreadsheet would run as a formula gets a leading single quote
+    (shown as text by Excel and LibreOffice); numbers and other text are returned as they are."""
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_text(value: str) -> str:
+    """The text of a cell written by ``spreadsheet_safe``: its protective quote removed again."""
+    if value.startswith("'") and _FORMULA_START.match(value, 1):
+        return value[1:]
+    return value

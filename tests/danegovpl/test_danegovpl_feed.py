@@ -39,15 +39,15 @@ def test_feed_validates_against_the_xsd_and_holds_only_what_may_go_out():
     assert xsd.error_log.last_error is None
 
     sent = _by_ident(tree)
-    for role in ("private", "internal", "draft", "http_only", "deleted_draft"):
+    # deleted (published before or not): left out, so dane.gov.pl deletes it too (see test_danegovpl_hardening)
+    for role in ("private", "internal", "draft", "http_only", "deleted", "deleted_draft"):
         assert records[role]["id"] not in sent, role
     assert {sent[records[r]["id"]].get("status") for r in ("full", "minimal", "odbl")} == {"published"}
-    # withdrawn here (status or deletion) -> "draft", which dane.gov.pl hides; resources follow
-    for role in ("withdrawn", "deleted"):
-        element = sent[records[role]["id"]]
-        assert element.get("status") == "draft"
-        assert {r.get("status") for r in element.iterfind("d:resources/d:resource", NS)} == {"draft"}
-    assert (report.published, report.withdrawn) == (3, 2)
+    # withdrawn here -> "draft", which dane.gov.pl hides; resources follow
+    element = sent[records["withdrawn"]["id"]]
+    assert element.get("status") == "draft"
+    assert {r.get("status") for r in element.iterfind("d:resources/d:resource", NS)} == {"draft"}
+    assert (report.published, report.withdrawn) == (3, 1)
     excluded = {e["name"]: e["reasons"] for e in report.excluded}
     assert excluded == {"prywatny": ["private"], "wewnetrzny": ["internal"], "tylko-http": ["no_resources"],
                         "szkic": ["draft", "no_licence", "no_category", "no_tags", "no_resources"]}
@@ -92,7 +92,7 @@ def test_full_record_is_mapped_field_by_field():
     warnings = {w["name"]: w["warnings"] for w in report.warnings}
     assert set(warnings["rejestr-drzew"]) >= {
         "shortened_description", "generated_resource_description", "skipped_http_resource"}
-    assert report.without_english == 5
+    assert report.without_english == 4
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
@@ -160,7 +160,7 @@ def test_cli_export_writes_a_valid_file(cli, tmp_path):
     target = tmp_path / "dane-gov-pl.xml"
     result = cli.invoke(urbanaudit, ["danegovpl", "export", str(target)])
     assert result.exit_code == 0, result.output
-    assert "3 published, 2 withdrawn" in result.output
+    assert "3 published, 1 withdrawn" in result.output
     assert "0 errors" in result.output
     assert feed.validate(target) == (True, [])
 

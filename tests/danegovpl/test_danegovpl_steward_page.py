@@ -28,7 +28,7 @@ def test_editor_sees_counts_reasons_validation_and_the_feed_link(app):
     soup = BeautifulSoup(_page(app, editor).data, "html.parser")
 
     counts = {td["data-count"]: int(td.text) for td in soup.select("td[data-count]")}
-    assert counts == {"published": 3, "withdrawn": 2, "resources": 6, "excluded": 4, "without_english": 5}
+    assert counts == {"published": 3, "withdrawn": 1, "resources": 5, "excluded": 4, "without_english": 4}
     reasons = {td["data-reason"]: int(td.text) for td in soup.select("td[data-reason]")}
     assert reasons["private"] == 1 and reasons["internal"] == 1 and reasons["draft"] == 1
     assert reasons["no_resources"] == 2  # the http-only record and the draft without resources

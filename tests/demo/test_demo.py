@@ -2,13 +2,16 @@
 answers replayed by the demo's source server."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 import requests
 from ckan.tests import helpers
+from lxml import etree
 
 from ckanext.urbanaudit.cli import urbanaudit
+from ckanext.urbanaudit.danegovpl import feed, mapping
 from demo.sources import make_server
 
 
@@ -39,6 +42,27 @@ def test_demo_records_with_the_city_boundary_are_found_by_a_map_search(cli):
     in_kielce_centre = helpers.call_action("package_search", extras={"ext_bbox": "20.65,50.86,20.67,50.88"})
     assert {d["name"] for d in in_kielce_centre["results"]} == {
         "demo-rejestr-drzew", "demo-przystanki-komunikacji", "demo-ewidencja-gruntow"}
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_item_20_one_synthetic_demo_record_qualifies_for_dane_gov_pl_and_the_demo_feed_is_valid(cli, app):
+    for path in feed.paths():  # no feed cached by an earlier test
+        path.unlink(missing_ok=True)
+    assert cli.invoke(urbanaudit, ["demo", "load", "--password", "demo-pass-123"]).exit_code == 0
+    records = helpers.call_action("package_search", q="*:*", rows=100)["results"]
+    qualifying = [d for d in records if mapping.classify(d).status == "published"]
+    assert [d["name"] for d in qualifying] == ["demo-rejestr-drzew"]  # was: none (all drafts with http resources)
+    record = qualifying[0]
+    assert record["synthetic"] == "true" and record["title"].endswith("[dane syntetyczne]")
+
+    response = app.get("/dane-gov-pl.xml")  # was: <datasets/>, which the 1.10 XSD rejects
+    assert response.status_code == 200
+    tree = etree.parse(io.BytesIO(response.data))
+    assert feed.schema().validate(tree)
+    ns = {"d": mapping.NS}
+    assert [e.text for e in tree.getroot().iterfind("d:dataset/d:extIdent", ns)] == [record["id"]]
+    urls = {u.text for u in tree.getroot().iterfind("d:dataset/d:resources/d:resource/d:url", ns)}
+    assert urls == {"https://dane-syntetyczne.example.com/kielce/drzewa.csv"}  # the http one is not sent
 
 
 CITIES = Path(__file__).resolve().parents[2] / "schemas" / "cities"

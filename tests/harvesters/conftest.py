@@ -14,6 +14,20 @@ organization: {name: um-testowo, title: Urząd Testowa}
 """
 
 
+def ckan_portal_source(name: str, department: str) -> str:
+    """The city file's block of a CKAN-portal source at ``URL`` harvesting into ``department``."""
+    return f"""  - name: {name}
+    type: urbanaudit_ckan
+    url: URL
+    frequency: WEEKLY
+    config:
+      department: {department}
+      defaults: {{data_steward: "Biuro Otwartych Danych", legal_basis: "ustawa o otwartych danych",
+                 personal_data: "no", spatial_resolution: city,
+                 frequency: "http://publications.europa.eu/resource/authority/frequency/IRREG"}}
+"""
+
+
 @pytest.fixture
 def clean(clean_db, clean_index, clean_queues, clean_redis):
     """Empty database, search index, harvest queues and Redis (quota windows, conditional-request cache)."""

@@ -13,7 +13,7 @@ from ckanext.urbanaudit.harvesters.ledger import GatherLedger
 
 from ckanext.urbanaudit.cities.city_file import load
 from tests.harvest_jobs import changes, run_job
-from tests.harvesters.conftest import TESTOWO
+from tests.harvesters.conftest import TESTOWO, ckan_portal_source
 from tests.source_server import ckan_package_search, load_json
 
 GDANSK = "danegovpl/ckan-harvest-samples/gdansk_ckan_current_package_list_with_resources.json"
@@ -22,16 +22,7 @@ EU = "http://publications.europa.eu/resource/authority/"
 CITY = TESTOWO + """departments:
   - {name: testowo-wydzial-transportu, title: Wydział Transportu}
 harvest_sources:
-  - name: testowo-ckan-gdansk
-    type: urbanaudit_ckan
-    url: URL
-    frequency: WEEKLY
-    config:
-      department: testowo-wydzial-transportu
-      defaults: {data_steward: "Biuro Otwartych Danych", legal_basis: "ustawa o otwartych danych",
-                 personal_data: "no", spatial_resolution: city,
-                 frequency: "http://publications.europa.eu/resource/authority/frequency/IRREG"}
-"""
+""" + ckan_portal_source("testowo-ckan-gdansk", "testowo-wydzial-transportu")
 
 
 @pytest.fixture

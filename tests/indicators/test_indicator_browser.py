@@ -3,9 +3,13 @@ app served over HTTP on 127.0.0.1. Charts must be drawn, the map must show the c
 stay free of errors, and the pages must fit a phone's width. Screenshots go to tests/screenshots/."""
 from __future__ import annotations
 
+from ckan import model
 from ckan.tests import factories, helpers
+from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
+from ckanext.urbanaudit.cities.model import City
 from ckanext.urbanaudit.indicators import compute as indicator_compute
 from tests.browser_support import console_errors as _errors
 from tests.browser_support import open_page as _open
@@ -59,3 +63,38 @@ def test_indicator_pages_in_headless_chromium(server, page, cities):
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than the phone's screen"
     assert _errors(browser) == []
+
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+def test_item_16_map_tooltip_shows_a_city_name_as_text_never_markup(server, page, cities):
+    browser = page
+    kielce = model.Session.get(City, "2661011")
+    kielce.name = XSS_NAME
+    model.Session.commit()
+    helpers.call_action("urbanaudit_indicator_value_upsert", {"user": factories.Sysadmin()["name"]},
+                        values=_pm10_values())
+
+    # the tooltips are permanent: drawn with the map, once per city
+    _open(browser, f"{server}/indicator/iso37120-2018-8-2?city=kielce", "indicator-xss-city-name",
+          "#ua-map[data-drawn] .leaflet-tooltip")
+    WebDriverWait(browser, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ua-map .leaflet-tooltip")) == 3)
+    # an <img onerror> would have run alert(1): selenium then refuses every command with an open alert
+    assert _alert_text(browser) is None
+    tooltips = browser.find_elements(By.CSS_SELECTOR, "#ua-map .leaflet-tooltip")
+    assert any(t.text.startswith(XSS_NAME + ": 25") for t in tooltips), [t.text for t in tooltips]
+    assert browser.find_elements(By.CSS_SELECTOR, "#ua-map img[onerror], #ua-map img[src='x']") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "#ua-map .leaflet-tooltip *:not(span)") == []
+    assert _errors(browser) == []
+
+
+def _alert_text(browser) -> str | None:
+    try:
+        alert = browser.switch_to.alert
+    except NoAlertPresentException:
+        return None
+    text = alert.text
+    alert.accept()
+    return text

@@ -170,7 +170,7 @@ MATRIX = {
                                "source": "city"}]},
         _only("editor_a", "sysadmin"), None, 200),
     "urbanaudit_indicator_values": (lambda w: {"indicator_code": PRIVATE_CODE}, EVERYONE,
-                                    _check_indicator_values, 200),
+                                    _check_indicator_values, _status_indicator_show),
     # without a file: the allowed get the validation answer (409), the others 403
     "urbanaudit_inventory_import": (lambda w: {"dry_run": True}, EDITORS, None, 409),
     "urbanaudit_quality_list": (lambda w: {}, EVERYONE, _check_quality_list, 200),
@@ -181,18 +181,7 @@ MATRIX = {
 }
 
 # cells where the current code is wrong: they must keep failing until it is fixed (strict xfail)
-KNOWN_BUGS = {
-    # a security bug: urbanaudit_indicator_values has no visibility filter, while urbanaudit_indicator_show,
-    # _list and _gaps hide an indicator whose data set is private to another department
-    ("urbanaudit_indicator_values", "anonymous"):
-        "security: the values of an indicator whose data set is private reach anonymous callers",
-    ("urbanaudit_indicator_values", "editor_b"):
-        "security: the values of an indicator whose data set is private reach other departments",
-    # denied, but with the wrong answer: ckanext-harvest's user_is_sysadmin() raises AttributeError
-    # ("pt.Objectpt.ObjectNotFound", a typo) for a caller without a user, so the API answers 500, not 403
-    ("harvest_jobs_run", "anonymous"):
-        "ckanext-harvest's harvest_jobs_run auth crashes for anonymous callers: HTTP 500 instead of 403",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _cases():

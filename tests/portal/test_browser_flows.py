@@ -11,9 +11,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser_support import console_errors, open_page, screenshot, wait_loaded
+from tests.browser_support import console_errors, open_page, page_change, screenshot
 
 TREES, BUSES = "Rejestr drzew na terenach miejskich", "Rozkład jazdy komunikacji miejskiej"
+TILES = "#dataset-map-container img.leaflet-tile"
 
 
 def titles(driver) -> list[str]:
@@ -28,14 +29,14 @@ def test_a_visitor_searches_by_map_and_facet_and_downloads_an_indicator_csv(serv
     # follows the URL the widget's "Apply" builds: ext_bbox=minx,miny,maxx,maxy); its "Clear" link removes it
     open_page(page, f"{server}/dataset/?ext_bbox=20.5,50.78,20.75,50.93", "flow-search-map", "#dataset-map-container")
     assert titles(page) == [TREES]
-    page.find_element(By.CSS_SELECTOR, "#dataset-map .action").click()
-    wait_loaded(page)
+    with page_change(page):
+        page.find_element(By.CSS_SELECTOR, "#dataset-map .action").click()
     assert titles(page) == sorted([TREES, BUSES]) and "ext_bbox" not in page.current_url
 
     # facet: a theme of the EU vocabulary, by its Polish label
-    page.find_element(By.XPATH, "//section[contains(@class,'module')]//a[starts-with(normalize-space(.),'Transport')]"
-                      ).click()
-    wait_loaded(page)
+    with page_change(page):
+        page.find_element(By.XPATH,
+                          "//section[contains(@class,'module')]//a[starts-with(normalize-space(.),'Transport')]").click()
     screenshot(page, "flow-search-facet")
     assert titles(page) == [BUSES] and "vocab_theme=" in page.current_url
 
@@ -67,9 +68,8 @@ def test_switching_the_language_with_the_selector_and_back(server, page, portal)
         search = page.switch_to.active_element
         search.send_keys(to)
         WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".lang-dropdown .select2-highlighted"))
-        search.send_keys(Keys.ENTER)  # the select-switch module submits the form on change
-        WebDriverWait(page, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "footer")
-                                      and d.execute_script("return document.readyState") == "complete")
+        with page_change(page):
+            search.send_keys(Keys.ENTER)  # the select-switch module submits the form on change
 
     switch("English")
     WebDriverWait(page, 20).until(lambda d: "/en/" in d.current_url or d.current_url.endswith("/en"))
@@ -82,3 +82,19 @@ def test_switching_the_language_with_the_selector_and_back(server, page, portal)
     screenshot(page, "flow-lang-pl-again")
     assert "Szukaj w danych miasta" in page.page_source
     assert page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "pl"
+
+
+def test_item_22_the_map_widgets_are_drawn_without_the_no_map_provider_notice(server, page, portal):
+    """No base map is configured in the tests (as in the offline demo): the search page's location filter and the
+    dataset page's extent map are drawn by Leaflet all the same, without tiles from the internet and without
+    ckanext-spatial's "No map provider set" notice."""
+    for url, name in ((f"{server}/dataset/", "map-search"), (f"{server}/dataset/rejestr-drzew", "map-dataset")):
+        open_page(page, url, name, "#dataset-map-container.leaflet-container")
+        WebDriverWait(page, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, TILES))
+        assert page.find_elements(By.CSS_SELECTOR, ".leaflet-control-no-provider") == [], url
+        assert "No map provider set" not in page.find_element(By.TAG_NAME, "body").text, url
+        tiles = page.find_elements(By.CSS_SELECTOR, TILES)
+        sources = {t.get_attribute("src")[:15] for t in tiles}
+        assert sources == {"data:image/gif;"}, sources  # blank tiles, nothing fetched
+    # (the test factories give the organization an image on an outside site, out of reach here)
+    assert [e for e in console_errors(page) if e.startswith(server) or "Failed to load resource" not in e] == []

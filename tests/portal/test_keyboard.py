@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from ckanext.urbanaudit.indicators import compute as indicator_compute
 from ckanext.urbanaudit.quality import store
-from tests.browser_support import axe_violations, describe, open_page, screenshot, wait_loaded
+from tests.browser_support import axe_violations, describe, open_page, page_change, screenshot
 from tests.indicator_data import _pm10_values
 from tests.inventory_records import EU, KIELCE_BOX
 
@@ -128,8 +128,20 @@ def assert_reached_every_control(driver, form_id: str, controls: set[str], seen:
     assert hidden_focus == [], f"{page_name}: focus not visible on {hidden_focus}"
 
 
-# A date input is typed in the order the browser's locale shows (headless Chromium: en-US, month first).
-DATE_2021_03_01 = "03012021"
+# A date input is typed field by field in the order of the browser's locale (headless Chromium here: en-US, month
+# first, whatever --lang says; a Chromium that honours --lang=pl: day first). The order is read from the page's
+# default Intl locale, the one the renderer formats dates with.
+ISSUED = "2021-03-01"
+DATE_ORDER = ("return new Intl.DateTimeFormat().formatToParts(new Date(2000, 0, 2))"
+              ".filter(p => ['year', 'month', 'day'].includes(p.type)).map(p => p.type)")
+
+
+def date_keys(driver, iso: str) -> str:
+    """The keys that enter the ISO date `iso` into a date input in the browser's locale."""
+    year, month, day = iso.split("-")
+    return "".join({"year": year, "month": month, "day": day}[part] for part in driver.execute_script(DATE_ORDER))
+
+
 LICENCE = "cc-by"  # typed as the licence's title the page shows (in Polish), read from the select
 # What the steward types on each page of the form (keys: the controls' ids; select values chosen with the arrows).
 PAGES = [
@@ -141,12 +153,29 @@ PAGES = [
      "field-legal_basis": "Art. 83a ustawy o ochronie przyrody", "field-source_system": "Ewidencja zieleni"},
     {"field-access_rights": EU + "access-right/PUBLIC", "s2id_autogen1": [LICENCE],
      "field-personal_data": "no", "field-openness_level": "3"},
-    {"field-frequency": EU + "frequency/ANNUAL", "field-issued": DATE_2021_03_01, "field-spatial_resolution": "point",
+    {"field-frequency": EU + "frequency/ANNUAL", "field-issued": ISSUED, "field-spatial_resolution": "point",
      "field-spatial": json.dumps(KIELCE_BOX), "field-inspire_theme": "http://inspire.ec.europa.eu/theme/lc"},
     {"field-known_quality_issues": "Część drzew bez pomiaru obwodu.", "field-publication_status": "published",
      "field-synthetic": "false"},
 ]
 ACTIVATE = [(), ("repeating-add#0",), (), (), ()]
+
+
+def keys_for(driver, values: dict) -> dict:
+    """What is typed for `values`: the licence by the title the page shows, the date in the browser's order."""
+    typed = dict(values)
+    if LICENCE in values.get("s2id_autogen1", ()):
+        typed["s2id_autogen1"] = [driver.execute_script(
+            f"return document.querySelector('#field-license_id option[value={LICENCE}]').text")]
+    if "field-issued" in values:
+        typed["field-issued"] = date_keys(driver, values["field-issued"])
+    return typed
+
+
+def assert_date_entered(driver, values: dict) -> None:
+    if "field-issued" in values:
+        entered = driver.execute_script("return document.getElementById('field-issued').value")
+        assert entered == values["field-issued"], f"the date input holds {entered!r}"
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
@@ -157,8 +186,8 @@ def test_a_steward_creates_and_publishes_a_record_with_the_keyboard_alone(server
     # the real login form, real password
     open_page(page, f"{server}/user/login", "keyboard-0-login")
     fill_with_keyboard(page, "form", {"field-login": "steward", "field-password": "correct123"}, until="Zaloguj się")
-    press(page, Keys.ENTER)
-    wait_loaded(page)
+    with page_change(page):
+        press(page, Keys.ENTER)
     assert "Anna Nowak" in page.find_element(By.CSS_SELECTOR, ".account").text
 
     open_page(page, f"{server}/dataset/new", "keyboard-1-form-page-1")
@@ -167,17 +196,14 @@ def test_a_steward_creates_and_publishes_a_record_with_the_keyboard_alone(server
         found = axe_violations(page)  # labels, contrast, ... of the form itself
         if found:
             failures.append(describe(f"form page {number}", found))
-        typed = values
-        if LICENCE in values.get("s2id_autogen1", ()):
-            title = page.execute_script(
-                f"return document.querySelector('#field-license_id option[value={LICENCE}]').text")
-            typed = {**values, "s2id_autogen1": [title]}
+        typed = keys_for(page, values)
         controls = reachable_controls(page, "dataset-edit")
         seen = fill_with_keyboard(page, "dataset-edit", typed, activate=activate)
         assert_reached_every_control(page, "dataset-edit", controls, seen, f"form page {number}")
+        assert_date_entered(page, values)
         screenshot(page, f"keyboard-{number}-form-page-{number}-filled")
-        press(page, Keys.ENTER)  # on the focused save button
-        wait_loaded(page)
+        with page_change(page):
+            press(page, Keys.ENTER)  # on the focused save button
     assert page.current_url.endswith("/dataset/rejestr-drzew/resource/new"), page.current_url
 
     controls = reachable_controls(page, "resource-edit")
@@ -186,8 +212,8 @@ def test_a_steward_creates_and_publishes_a_record_with_the_keyboard_alone(server
         "s2id_autogen1": ["CSV"]}, activate=("resource-link-button",), until="go-metadata")
     assert_reached_every_control(page, "resource-edit", controls, seen, "resource form")
     screenshot(page, "keyboard-6-resource-filled")
-    press(page, Keys.ENTER)
-    wait_loaded(page)
+    with page_change(page):
+        press(page, Keys.ENTER)
     assert page.current_url.endswith("/dataset/rejestr-drzew"), page.current_url
     assert not failures, "axe-core (WCAG 2.1 A/AA):\n" + "\n".join(failures)
 
@@ -204,8 +230,8 @@ def test_a_steward_creates_and_publishes_a_record_with_the_keyboard_alone(server
     # the score comes from a background job in production; here it is computed now, then the page reloaded
     assert "urbanaudit-quality-pending" in page.page_source
     store.recompute(ids=[record["id"]])
-    page.refresh()
-    wait_loaded(page)
+    with page_change(page):
+        page.refresh()
     badge = page.find_element(By.CSS_SELECTOR, ".urbanaudit-quality-badge")
     assert badge.text.startswith("Jakość:") and "/405" in badge.text, badge.text
     screenshot(page, "keyboard-7-dataset-with-quality-badge")

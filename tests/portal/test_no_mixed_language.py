@@ -14,6 +14,7 @@ from pathlib import Path
 import ckan
 import polib
 import pytest
+from babel.support import Translations
 from ckan import model
 from ckan.tests import factories, helpers
 
@@ -29,6 +30,9 @@ _spec.loader.exec_module(i18n_compile)
 I18N = ROOT / "ckanext" / "urbanaudit" / "i18n"
 CORE_PL = I18N / "ckan-core-pl.po"
 CKAN_POT = Path(ckan.__file__).parent / "i18n" / "ckan.pot"
+# More data sets than the search page shows values of a facet (search.facets.default = 10), each in its own
+# ISO 37120 theme, so the facet gets its "Show More" link; three of them tagged EXTRA_TAG (a 2-4 count).
+EXTRA_THEMES, EXTRA_TAG = [str(n) for n in range(9, 20)], "hałas"
 
 ORG, GROUP, DATASET, DRAFT = "wydzial-srodowiska", "srodowisko", "rejestr-drzew", "szkic"
 EDITOR, ADMIN = "steward", "admin"
@@ -41,6 +45,9 @@ PAGES = [
     ("/dataset/?ext_bbox=20.5,50.7,20.8,50.95&sort=metadata_modified+desc", None, 200),
     ("/dataset/?q=nic-takiego-nie-ma", None, 200),
     ("/dataset/?vocab_theme=http://publications.europa.eu/resource/authority/data-theme/ENVI", None, 200),
+    # the counts in the three Polish plural forms (1, 2-4, 5 and more) and the facets' "more"/"popular" links
+    (f"/dataset/?tags={EXTRA_TAG}", None, 200),
+    ("/dataset/?_vocab_iso37120_theme_limit=0", None, 200),
     ("/dla-badaczy", None, 200),
     ("/indicator", None, 200),
     ("/indicator?theme=8&availability=source", None, 200),
@@ -104,6 +111,10 @@ def portal(clean_db, clean_index):
     record = helpers.call_action("package_create", steward, **full_record(org["id"], groups=[{"name": GROUP}]))
     helpers.call_action("package_create", steward, name=DRAFT, title="Szkic rekordu", notes="Opis.",
                         owner_org=org["id"], state="draft")
+    for number, theme in enumerate(EXTRA_THEMES):
+        helpers.call_action("package_create", steward, name=f"zbior-{theme}", title=f"Zbiór obszaru {theme}",
+                            notes="Opis.", owner_org=org["id"], iso37120_theme=[theme],
+                            tag_string=EXTRA_TAG if number < 3 else "")
     helpers.call_action("harvest_source_create", {"user": sysadmin["name"]}, name="gdansk", title="Gdańsk CKAN",
                         url="https://ckan.multimediagdansk.pl", source_type="ckan", owner_org=org["id"],
                         frequency="MANUAL")
@@ -140,6 +151,21 @@ def render_pages(app, monkeypatch, portal, lang: str) -> dict[str, list]:
     return pages
 
 
+def _english_copies() -> dict:
+    """The Polish catalogue the portal merges (CKAN's, then ours) as a dict. CKAN's compiled pl catalogue holds
+    a plural message it has no translation of with the English msgid and msgid_plural as its "forms" (babel's
+    write_mo fills empty plural forms so), which a check for a non-empty translation takes for translated."""
+    merged = Translations.load(str(CKAN_POT.parent), ["pl"], "ckan")
+    merged.merge(Translations.load(str(I18N), ["pl"], "ckanext-urbanaudit"))
+    return merged._catalog
+
+
+def english_plural(catalog: dict, lookup) -> bool:
+    """A plural lookup whose Polish forms are the English msgid or msgid_plural."""
+    return lookup.plural is not None and any(
+        catalog.get((lookup.msgid, index)) in (lookup.msgid, lookup.plural) for index in range(3))
+
+
 def report(problems: dict[str, set]) -> str:
     return "\n".join(f"{page}: " + ", ".join(sorted(problems[page])) for page in sorted(problems))
 
@@ -162,6 +188,9 @@ def test_every_message_of_every_page_is_translated_into_polish(app, monkeypatch,
     untranslated = with_problems(pages, lambda x: not x.translated)
     assert untranslated == {}, "untranslated in Polish (add core messages to i18n/ckan-core-pl.po):\n" + report(
         untranslated)
+    catalog = _english_copies()
+    english = with_problems(pages, lambda x: english_plural(catalog, x))
+    assert english == {}, "plural messages shown in English (add them to i18n/ckan-core-pl.po):\n" + report(english)
     # Polish plural rules are in force (one, few, many), whichever plugin's catalogue was merged last
     wrong_plurals = with_problems(pages, lambda x: x.plural is not None and x.forms != 3)
     assert wrong_plurals == {}, "ngettext with other than 3 Polish plural forms:\n" + report(wrong_plurals)
@@ -182,3 +211,21 @@ def test_english_pages_find_every_message_of_ours_in_the_english_catalogue(app, 
     unknown = with_problems(pages, lambda x: x.msgid not in stack and not x.translated)
     assert unknown == {}, "neither a message of CKAN and its extensions nor in our English catalogue:\n" + report(
         unknown)
+
+
+def test_item_21_the_search_page_shows_its_counts_and_facet_links_in_polish(app, portal):
+    """"227 datasets found", "Show More Obszar ISO 37120" were English on the Polish search page: the counts in
+    each Polish plural form and both links of a facet with more values than the page shows, as rendered."""
+    shown = {
+        "/dataset/": "Znaleziono 12 zbiorów danych",
+        f"/dataset/?tags={EXTRA_TAG}": "Znaleziono 3 zbiory danych",
+        "/dataset/?q=drzewa": "Znaleziono 1 zbiór danych dla",
+    }
+    for url, count in shown.items():
+        text = " ".join(app.get(url, status=200).get_data(as_text=True).split())
+        assert count in text, (url, count)
+        assert " found" not in text, url
+    more = app.get("/dataset/").get_data(as_text=True)
+    assert "Pokaż więcej: Obszar ISO 37120" in more and "Show More" not in more
+    popular = app.get("/dataset/?_vocab_iso37120_theme_limit=0").get_data(as_text=True)
+    assert "Pokaż tylko najpopularniejsze: Obszar ISO 37120" in popular and "Show Only" not in popular

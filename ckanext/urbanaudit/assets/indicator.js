@@ -51,8 +51,10 @@
     var bounds = [];
     d.points.forEach(function (p, i) {
       var marker = L.circleMarker([p.lat, p.lon], { radius: 9, color: COLORS[i % COLORS.length], fillOpacity: 0.7 }).addTo(m);
-      marker.bindTooltip(p.name + (p.value !== null ? ": " + p.value + " " + (d.unit || "") + " (" + p.period + ")" : ""),
-                         { permanent: true, direction: "right" });
+      // names and units are data, never markup: the tooltip is a text node (Leaflet sets a string as HTML)
+      var label = document.createElement("span");
+      label.textContent = p.name + (p.value !== null ? ": " + p.value + " " + (d.unit || "") + " (" + p.period + ")" : "");
+      marker.bindTooltip(label, { permanent: true, direction: "right" });
       bounds.push([p.lat, p.lon]);
     });
     m.fitBounds(bounds, { padding: [40, 40], maxZoom: 9 });

@@ -6,6 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
 from ckan.types import Action, Context, DataDict
+from flask import has_request_context, request
 
 from ckanext.urbanaudit.danegovpl import ckan_api, feed
 
@@ -34,11 +35,20 @@ def _user_orgs(user: str) -> set[str] | None:
     }
 
 
+def _read_only_request() -> bool:
+    """Called for an HTTP GET (or HEAD): the API lets anyone's browser send one from a link or an image."""
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
 @tk.side_effect_free
 def urbanaudit_danegovpl_report(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """What dane.gov.pl receives: counts, excluded records and why (of the user's
     departments; all for sysadmins), warnings, MD5 and the XSD validation of the feed.
-    ``rebuild=true`` writes the feed anew even if the catalogue did not change."""
+    ``rebuild=true`` writes the feed anew even if the catalogue did not change: a write, so
+    only in a POST request (a GET with it is refused and rebuilds nothing)."""
     tk.check_access("urbanaudit_danegovpl_report", context, data_dict)
-    report = feed.build() if tk.asbool(data_dict.get("rebuild")) else feed.current()
+    rebuild = tk.asbool(data_dict.get("rebuild"))
+    if rebuild and _read_only_request():
+        raise tk.ValidationError({"rebuild": [tk._("Rebuilding the feed is a write: send it in a POST request.")]})
+    report = feed.build() if rebuild else feed.current()
     return feed.report_for_user(report, _user_orgs(context.get("user") or ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -27,10 +28,13 @@ from sqlalchemy import Integer, cast, func
 
 from ckanext.urbanaudit.danegovpl import mapping
 
-FORMAT_VERSION = 3  # bump when the mapping changes, so cached feeds are rebuilt
+FORMAT_VERSION = 4  # bump when the mapping changes, so cached feeds are rebuilt
 BATCH = 500
 LISTED = 1000  # records listed by name per list (excluded, adapted); all are counted, memory stays bounded
 XSD_NAME = "xml_import_otwarte_dane_1_10.xsd"
+FAILURE_RETRY = 300  # seconds before requests try again a build that failed on an unchanged catalogue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,10 +58,22 @@ class Report:
     valid: bool | None = None
     errors: list[str] = field(default_factory=list)
     fingerprint: str = ""
+    error: str = ""  # why the last build failed (an exception), empty if it did not
+    attempted: float = 0.0  # when the report was made (epoch seconds)
 
     @property
     def sent(self) -> int:
         return self.published + self.withdrawn
+
+    @property
+    def nothing_to_publish(self) -> bool:
+        """No record qualifies: there is no feed (not a failure)."""
+        return not self.error and self.sent == 0
+
+    @property
+    def failed(self) -> bool:
+        """The build raised, or wrote records into a document the XSD rejects."""
+        return bool(self.error) or (self.valid is False and self.sent > 0)
 
 
 def schema() -> etree.XMLSchema:
@@ -83,10 +99,10 @@ def _context() -> dict:
     return {"ignore_auth": True, "user": site_user["name"]}
 
 
-def iter_packages(batch: int = BATCH) -> Iterator[tuple[dict, bool]]:
-    """Every inventory record, (package dict, deleted): the indexed ones from Solr in pages
-    of ``batch`` (stable order by id), then deleted ones from the database (a deleted record
-    that had been published goes out as withdrawn)."""
+def iter_packages(batch: int = BATCH) -> Iterator[dict]:
+    """Every indexed inventory record, from Solr in pages of ``batch`` (stable order by id).
+    Deleted records are not indexed and never go out: dane.gov.pl deletes what a successful
+    import no longer carries."""
     search = tk.get_action("package_search")
     start = 0
     while True:
@@ -99,25 +115,14 @@ def iter_packages(batch: int = BATCH) -> Iterator[tuple[dict, bool]]:
         fetched = len(results)
         results.reverse()
         while results:  # hand each dict over and let it go: one batch alive at a time
-            yield results.pop(), False
+            yield results.pop()
         start += fetched
         if not fetched or start >= count:
             break
-    deleted_ids = (
-        model.Session.query(model.Package.id)
-        .filter(model.Package.state == "deleted", model.Package.type == "dataset")
-        .order_by(model.Package.id)
-    )
-    show = tk.get_action("package_show")
-    for (package_id,) in deleted_ids.yield_per(batch):
-        try:
-            yield show(_context(), {"id": package_id}), True
-        except (tk.ObjectNotFound, tk.ValidationError):
-            continue
 
 
 def write(out: IO[bytes] | str, *, site_url: str | None = None,
-          packages: Iterator[tuple[dict, bool]] | None = None) -> Report:
+          packages: Iterator[dict] | None = None) -> Report:
     """Stream the feed into ``out`` (a binary file object or a path). Memory stays flat: one
     ``<dataset>`` element and one batch of package dicts at a time."""
     site_url = site_url or tk.config.get("ckan.site_url") or ""
@@ -128,13 +133,11 @@ def write(out: IO[bytes] | str, *, site_url: str | None = None,
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element(f"{{{mapping.NS}}}datasets", nsmap={None: mapping.NS}):
-            for pkg, deleted in packages if packages is not None else iter_packages():
-                decision = mapping.classify(pkg, deleted=deleted)
+            for pkg in packages if packages is not None else iter_packages():
+                decision = mapping.classify(pkg)
                 entry = {"id": pkg["id"], "name": pkg.get("name"), "title": pkg.get("title"),
                          "owner_org": pkg.get("owner_org")}
                 if decision.status is None:
-                    if deleted:
-                        continue  # deleted and not publishable: it never went out, nothing to withdraw
                     reasons.update(decision.reasons)
                     report.excluded_count += 1
                     if len(report.excluded) < LISTED:
@@ -207,41 +210,78 @@ def load_report() -> Report | None:
     report_path = paths()[2]
     try:
         data = json.loads(report_path.read_text("utf-8"))
-    except (OSError, ValueError):
+        return Report(**data)
+    except (OSError, ValueError, TypeError):
         return None
-    return Report(**data)
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
 
 
 def build() -> Report:
-    """Write the feed, its .md5 and the report into the cache folder (atomically)."""
+    """Write the feed, its .md5 and the report into the cache folder (atomically).
+
+    Only a feed valid against the XSD replaces the served one. With nothing to publish the served
+    feed is removed: format 1.10 needs at least one data set, so the feed's address answers 404
+    rather than serve a document the harvester rejects. A failed build (an exception, or a document
+    the XSD rejects) is logged and kept in the report with the catalogue's fingerprint: the last
+    valid feed stays served, and requests do not retry it until the catalogue changes or
+    ``FAILURE_RETRY`` seconds have passed."""
     xml_path, md5_path, report_path = paths()
-    current = fingerprint()
+    current_fingerprint = fingerprint()
     fd, tmp = tempfile.mkstemp(dir=xml_path.parent, suffix=".xml.part")
     try:
-        with os.fdopen(fd, "wb") as raw:
-            hashing = _HashingFile(raw)
-            report = write(hashing)
-        report.md5, report.size = hashing.md5.hexdigest(), hashing.size
-        report.valid, report.errors = validate(tmp)
-        report.generated = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        report.fingerprint = current
-        os.replace(tmp, xml_path)
-    except BaseException:
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                hashing = _HashingFile(raw)
+                report = write(hashing)
+            report.md5, report.size = hashing.md5.hexdigest(), hashing.size
+            report.valid, report.errors = validate(tmp)
+        except Exception as exc:
+            log.exception("dane.gov.pl feed: the build failed; the last valid feed (if any) stays served")
+            report = Report(valid=False, error=f"{type(exc).__name__}: {exc}")
+        if report.valid:
+            os.replace(tmp, xml_path)
+            _replace(md5_path, f"{report.md5}\n")
+        elif report.nothing_to_publish:
+            xml_path.unlink(missing_ok=True)
+            md5_path.unlink(missing_ok=True)
+        elif not report.error:
+            log.error("dane.gov.pl feed: not valid against %s, the last valid feed (if any) stays served: %s",
+                      XSD_NAME, "; ".join(report.errors[:3]))
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    md5_path.write_text(f"{report.md5}\n", "ascii")
-    tmp_report = report_path.with_suffix(".part")
-    tmp_report.write_text(json.dumps(asdict(report), ensure_ascii=False), "utf-8")
-    os.replace(tmp_report, report_path)
+    report.generated = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    report.attempted = time.time()
+    report.fingerprint = current_fingerprint
+    _replace(report_path, json.dumps(asdict(report), ensure_ascii=False))
     return report
 
 
 def current() -> Report:
-    """The cached feed's report, rebuilt first if the catalogue changed since."""
+    """The report of the last build, rebuilt first if the catalogue changed since (a failed
+    build is retried only after ``FAILURE_RETRY`` seconds)."""
     report = load_report()
-    if report is None or report.fingerprint != fingerprint() or not paths()[0].exists():
-        report = build()
+    if report is None or report.fingerprint != fingerprint():
+        return build()
+    if report.failed:
+        return build() if time.time() - report.attempted >= FAILURE_RETRY else report
+    if report.valid and not paths()[0].exists():
+        return build()
     return report
+
+
+def served() -> tuple[Path, str] | None:
+    """(path, MD5) of the feed to serve now, or None if there is none."""
+    xml_path, md5_path, _ = paths()
+    try:
+        md5 = md5_path.read_text("ascii").strip()
+    except OSError:
+        return None
+    return (xml_path, md5) if md5 and xml_path.exists() else None
 
 
 def report_for_user(report: Report, user_orgs: set[str] | None) -> dict[str, Any]:
@@ -249,6 +289,7 @@ def report_for_user(report: Report, user_orgs: set[str] | None) -> dict[str, Any
     (``user_orgs`` None = all, for sysadmins)."""
     data = asdict(report)
     data["sent"] = report.sent
+    data["nothing_to_publish"], data["failed"] = report.nothing_to_publish, report.failed
     if user_orgs is not None:
         data["excluded"] = [e for e in report.excluded if e.get("owner_org") in user_orgs]
         data["warnings"] = [w for w in report.warnings if w.get("owner_org") in user_orgs]

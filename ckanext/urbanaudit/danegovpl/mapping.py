@@ -47,9 +47,12 @@ CLOSED = {"other-closed"}
 
 TITLE_MAX, DESCRIPTION_MAX, URL_MAX, DATASET_URL_MAX, RESPONSIBILITIES_MAX = 300, 1000, 2000, 1000, 4000
 ELLIPSIS = "…"
+# what XML 1.0 does not allow in a document (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF):
+# lxml refuses to write them, dane.gov.pl's parser would refuse to read them
+XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # Reasons a record is left out, and warnings about what was adapted (codes; labels in views).
-REASONS = ("private", "internal", "restricted", "draft", "deleted", "personal_data", "no_licence",
+REASONS = ("private", "internal", "restricted", "draft", "personal_data", "no_licence",
            "closed_licence", "no_category", "no_tags", "no_resources", "no_description")
 WARNINGS = ("shortened_title", "shortened_description", "generated_resource_description", "skipped_http_resource",
             "licence_without_equivalent", "no_english")
@@ -68,8 +71,13 @@ def _code(uri: str | None) -> str:
     return (uri or "").rstrip("/").rsplit("/", 1)[-1]
 
 
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 forbids: every text the feed writes passes here."""
+    return XML_FORBIDDEN.sub("", value)
+
+
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return xml_text(value).strip() if isinstance(value, str) else ""
 
 
 def categories(pkg: dict) -> list[str]:
@@ -88,7 +96,8 @@ def tags(pkg: dict) -> list[str]:
     names = [t.get("name") for t in pkg.get("tags") or [] if isinstance(t, dict)]
     if not names and pkg.get("tag_string"):
         names = str(pkg["tag_string"]).split(",")
-    return [n.strip() for n in names if n and n.strip()]
+    cleaned = (_text(n) for n in names)
+    return [n for n in cleaned if n]
 
 
 def https_url(resource: dict) -> str | None:
@@ -123,7 +132,10 @@ def shorten(text: str, limit: int) -> tuple[str, bool]:
     return cut.rstrip() + ELLIPSIS, True
 
 
-def classify(pkg: dict, *, deleted: bool = False) -> Decision:
+def classify(pkg: dict) -> Decision:
+    """Published, withdrawn ("draft": dane.gov.pl keeps it hidden) or left out, with the reasons. A deleted
+    record is never classified: it is left out of the feed, and dane.gov.pl's harvester deletes a data set
+    missing from a successful import (README, "Publishing to dane.gov.pl")."""
     decision = Decision(status=None)
     reasons = decision.reasons
     if pkg.get("private"):
@@ -135,7 +147,7 @@ def classify(pkg: dict, *, deleted: bool = False) -> Decision:
         reasons.append("restricted")
     publication = pkg.get("publication_status") or "draft"
     if publication == "draft":
-        reasons.append("deleted" if deleted else "draft")
+        reasons.append("draft")
     if pkg.get("personal_data") == "yes":
         reasons.append("personal_data")
     licence = pkg.get("license_id") or ""
@@ -154,14 +166,14 @@ def classify(pkg: dict, *, deleted: bool = False) -> Decision:
         reasons.append("no_description")
     if reasons:
         return decision
-    decision.status = "draft" if (deleted or publication == "withdrawn") else "published"
+    decision.status = "draft" if publication == "withdrawn" else "published"
     return decision
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> etree._Element:
     child = etree.SubElement(parent, f"{{{NS}}}{tag}", attrib)
     if text is not None:
-        child.text = text
+        child.text = xml_text(text)
     return child
 
 

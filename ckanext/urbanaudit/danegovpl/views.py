@@ -16,7 +16,6 @@ def reason_labels() -> dict[str, str]:
         "internal": tk._("internal (non-public access)"),
         "restricted": tk._("restricted access (on request)"),
         "draft": tk._("draft, not published"),
-        "deleted": tk._("deleted draft"),
         "personal_data": tk._("contains personal data"),
         "no_licence": tk._("missing required field: licence"),
         "closed_licence": tk._("closed licence"),
@@ -34,11 +33,30 @@ def reason_labels() -> dict[str, str]:
     }
 
 
+def _no_feed(report: feed.Report) -> Response:
+    """No valid feed to serve: a plain-text answer, never an invalid document (dane.gov.pl's harvester
+    records the import as failed and changes nothing; see README, "Publishing to dane.gov.pl")."""
+    if report.nothing_to_publish:
+        text = tk._("No feed: no record of this portal qualifies for dane.gov.pl yet, and the harvester "
+                    "format 1.10 requires at least one data set.")
+        response = Response(f"{text}\n", status=404, mimetype="text/plain")
+    else:
+        text = tk._("The feed for dane.gov.pl could not be built. The data stewards can see why on the "
+                    "page /dane-gov-pl. Try again later.")
+        response = Response(f"{text}\n", status=503, mimetype="text/plain")
+        response.headers["Retry-After"] = str(feed.FAILURE_RETRY)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @danegovpl.route("/dane-gov-pl.xml")
 def feed_xml() -> Response:
     report = feed.current()
-    response = send_file(feed.paths()[0], mimetype="application/xml", etag=report.md5, conditional=True,
-                         max_age=0)
+    found = feed.served()
+    if found is None:
+        return _no_feed(report)
+    path, md5 = found
+    response = send_file(path, mimetype="application/xml", etag=md5, conditional=True, max_age=0)
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
     return response
 
@@ -46,18 +64,28 @@ def feed_xml() -> Response:
 @danegovpl.route("/dane-gov-pl.md5")
 def feed_md5() -> Response:
     report = feed.current()
-    return Response(f"{report.md5}\n", mimetype="text/plain")
+    found = feed.served()
+    if found is None:
+        return _no_feed(report)
+    return Response(f"{found[1]}\n", mimetype="text/plain")
 
 
-@danegovpl.route("/dane-gov-pl")
-def steward() -> str:
+@danegovpl.route("/dane-gov-pl", methods=["GET", "POST"])
+def steward() -> str | Response:
+    """What goes to dane.gov.pl; a POST (the page's form, with CKAN's CSRF token) rebuilds the feed."""
+    context = user_context()
     try:
-        report = tk.get_action("urbanaudit_danegovpl_report")(user_context(), {
-            "rebuild": tk.request.args.get("rebuild")})
+        if tk.request.method == "POST":
+            tk.get_action("urbanaudit_danegovpl_report")(context, {"rebuild": True})
+            tk.h.flash_success(tk._("The feed for dane.gov.pl was rebuilt."))
+            return tk.redirect_to("urbanaudit_danegovpl.steward")
+        report = tk.get_action("urbanaudit_danegovpl_report")(context, {})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only editors of a department can see what goes to dane.gov.pl."))
+    found = feed.served()
     return tk.render("urbanaudit/danegovpl/steward.html", {
         "report": report, "labels": reason_labels(),
+        "served": found is not None, "served_md5": found[1] if found else "",
         "feed_url": tk.url_for("urbanaudit_danegovpl.feed_xml", _external=True),
         "md5_url": tk.url_for("urbanaudit_danegovpl.feed_md5", _external=True),
         "api_url": tk.url_for("api.action", ver=3, logic_function="current_package_list_with_resources",

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 SUFFIX = " [dane syntetyczne]"
 # synthetic sample files served by the portal itself (ckanext/urbanaudit/public/demo)
 DEMO_FILES = "http://127.0.0.1:5000/demo/"
+# an https address for the record that qualifies for dane.gov.pl: a reserved domain (RFC 2606), labelled synthetic
+SYNTHETIC_HTTPS = "https://dane-syntetyczne.example.com/kielce/"
 
 DEPARTMENTS = [
     {"name": "wydzial-geodezji", "title": "Wydział Geodezji, Kartografii i Katastru", "unit_code": "GKK",
@@ -56,7 +58,17 @@ def datasets() -> list[dict]:
          "tag_string": "drzewa,zieleń miejska", "theme": [EU + "data-theme/ENVI"],
          "frequency": EU + "frequency/ANNUAL", "access_rights": EU + "access-right/PUBLIC",
          "license_id": "cc-by", "spatial": city,
-         "resources": [{"name": "Rejestr drzew (CSV)", "url": DEMO_FILES + "drzewa.csv", "format": "CSV"}]},
+         # the one demo record that qualifies for dane.gov.pl: published, with every field publication needs
+         # and an https resource (dane.gov.pl takes no other scheme) at a reserved, never-resolving address
+         "publication_status": "published", "data_steward": "Wydział Środowiska (dane syntetyczne)",
+         "contact": [{"name": "Wydział Środowiska (dane syntetyczne)", "email": "dane-syntetyczne@example.com"}],
+         "legal_basis": "Rekord demonstracyjny, bez podstawy prawnej (dane syntetyczne).", "personal_data": "no",
+         "spatial_resolution": "city",
+         "resources": [{"name": "Rejestr drzew (CSV)", "url": DEMO_FILES + "drzewa.csv", "format": "CSV"},
+                       {"name": "Rejestr drzew (CSV, adres przykładowy)" + SUFFIX,
+                        "url": SYNTHETIC_HTTPS + "drzewa.csv", "format": "CSV",
+                        "description": "Adres przykładowy dla dane.gov.pl: plik syntetyczny w domenie "
+                                       "zarezerwowanej (RFC 2606), pod którą nie ma danych."}]},
         {"name": "demo-przystanki-komunikacji", "owner_org": "zarzad-transportu-miejskiego",
          "title": "Przystanki komunikacji miejskiej" + SUFFIX,
          "notes": "Lokalizacje przystanków autobusowych z numerami słupków. Rekord demonstracyjny.",
@@ -86,7 +98,12 @@ def _upsert(action: str, context: dict, data: dict) -> dict:
         existing = tk.get_action(action + "_show")(dict(context), {"id": data["name"]})
     except tk.ObjectNotFound:
         return tk.get_action(action + "_create")(dict(context), data)
-    return tk.get_action(action + "_update")(dict(context), {**data, "id": existing["id"]})
+    data = {**data, "id": existing["id"]}
+    if "resources" in data:  # the same resources again, not new ones: a second run keeps their ids
+        by_url = {r.get("url"): r["id"] for r in existing.get("resources") or []}
+        data["resources"] = [{**r, "id": by_url[r["url"]]} if r.get("url") in by_url else r
+                             for r in data["resources"]]
+    return tk.get_action(action + "_update")(dict(context), data)
 
 
 def ensure_admin(name: str, password: str, email: str) -> dict:

@@ -7,62 +7,33 @@ sets never appear.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan import authz, model
+from ckan import model
+from ckan.lib.search.query import solr_literal
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
 from ckanext.urbanaudit import config, utils
 from ckanext.urbanaudit.cities.model import City
-from ckanext.urbanaudit.indicators import compute, report, schema
+from ckanext.urbanaudit.indicators import compute, report, schema, visibility
 from ckanext.urbanaudit.indicators.catalogue import CITY, NONE, Indicator, catalogue
+
+# a well-formed data set id (UUID) or URL name: the only source references that reach the search
+_DATASET_REF = re.compile(r"^[a-z0-9_-]{2,100}$")
 
 
 def _public_datasets(fq: str, rows: int = 1000) -> list[dict]:
-    """Public, active data sets matching ``fq``: what an anonymous visitor may see."""
+    """Public, active data sets matching ``fq``, searched as an anonymous visitor: no drafts, no deleted or
+    private data sets, whatever ``fq`` holds."""
     result = tk.get_action("package_search")(
-        {"ignore_auth": True, "user": ""},
-        {"fq": fq, "rows": rows, "include_private": False, "include_drafts": False})
-    return [p for p in result["results"] if not p.get("private")]
-
-
-def _all_indicator_datasets() -> list[Any]:
-    return model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
-                               model.Package.private).filter(model.Package.type == "indicator",
-                                                             model.Package.state == "active").all()
-
-
-def _may_read(context: dict, owner_org: str | None, readable: dict[str, bool]) -> bool:
-    user = context.get("user")
-    if not user:
-        return False
-    if owner_org not in readable:
-        readable[owner_org] = bool(owner_org) and (
-            authz.is_sysadmin(user) or authz.has_user_permission_for_group_or_org(owner_org, user, "read"))
-    return readable[owner_org]
-
-
-def _indicator_datasets(context: dict) -> dict[str, dict]:
-    """Indicator datasets the user may see (public ones, and private ones of the user's departments), by code."""
-    cat = catalogue()
-    readable: dict[str, bool] = {}
-    out = {}
-    for row in _all_indicator_datasets():
-        ind = cat.by_slug.get(row.name)
-        if ind is None or (row.private and not _may_read(context, row.owner_org, readable)):
-            continue
-        out[ind.code] = {"id": row.id, "name": row.name, "owner_org": row.owner_org, "private": row.private}
-    return out
-
-
-def _hidden_codes(visible: dict[str, dict]) -> set[str]:
-    """Codes of indicator datasets that exist but the user may not see (private ones of other departments)."""
-    cat = catalogue()
-    seen = {p["name"] for p in visible.values()}
-    return {cat.by_slug[r.name].code for r in _all_indicator_datasets() if r.name not in seen and r.name in cat.by_slug}
+        {"user": "", "auth_user_obj": None},
+        {"fq": f"+({fq}) +state:active", "rows": rows, "include_private": False, "include_drafts": False,
+         "include_deleted": False})
+    return [p for p in result["results"] if not p.get("private") and p.get("state") == "active"]
 
 
 def _city(value: Any) -> City:
@@ -85,9 +56,9 @@ def _entry(ind: Indicator, datasets: dict[str, dict]) -> dict[str, Any]:
     return entry
 
 
-def _visible(context: dict, code: str) -> Indicator:
-    ind = catalogue().get(code)
-    if ind is None or ind.code in _hidden_codes(_indicator_datasets(context)):
+def _visible(seen: visibility.Visibility, code: str) -> Indicator:
+    ind = seen.indicator(code)
+    if ind is None:
         raise tk.ObjectNotFound(tk._("No indicator {code} in the catalogue.").format(code=code))
     return ind
 
@@ -108,9 +79,9 @@ def urbanaudit_indicator_list(context: Context, data_dict: DataDict) -> dict[str
     tk.check_access("urbanaudit_indicator_list", context, data_dict)
     availability = data_dict.get("availability")
     limit, offset = data_dict["limit"], data_dict["offset"]
-    datasets = _indicator_datasets(context)
-    hidden = _hidden_codes(datasets)
-    entries = [i for i in catalogue().indicators if i.code not in hidden]
+    seen = visibility.for_context(context)
+    datasets = seen.datasets
+    entries = [i for i in catalogue().indicators if i.code not in seen.hidden]
     words = str(data_dict.get("q") or "").lower().split()
     if words:
         entries = [i for i in entries if all(w in _haystack(i) for w in words)]
@@ -146,19 +117,23 @@ def urbanaudit_indicator_show(context: Context, data_dict: DataDict) -> dict[str
     code = str(data_dict.get("id") or data_dict.get("code") or "").strip()
     if not code:
         raise tk.ValidationError({"id": [tk._("Missing value")]})
-    ind = _visible(context, code)
+    seen = visibility.for_context(context)
+    ind = _visible(seen, code)
     city = _city(data_dict.get("city"))
-    result = report.indicator_report(ind, city)
-    datasets = _indicator_datasets(context)
-    result["dataset"] = _entry(ind, datasets)["dataset"]
+    result = report.indicator_report(ind, city, seen.hidden)
+    result["dataset"] = _entry(ind, seen.datasets)["dataset"]
     result["source_datasets"] = _source_datasets(result.pop("source_refs"))
     return result
 
 
-def _source_datasets(ids: list[str]) -> list[dict]:
-    if not ids:
+def _source_datasets(refs: list[str]) -> list[dict]:
+    """The public data sets the values come from. ``source_ref`` is free text (anyone storing values sets it):
+    only well-formed ids and names reach the search, quoted."""
+    refs = sorted({str(r).strip() for r in refs if _DATASET_REF.match(str(r).strip())})[:200]
+    if not refs:
         return []
-    found = _public_datasets("+id:(" + " OR ".join(f'"{i}"' for i in ids[:200]) + ")", rows=200)
+    quoted = " OR ".join(solr_literal(r) for r in refs)
+    found = _public_datasets(f"id:({quoted}) OR name:({quoted})", rows=200)
     return [{"id": p["id"], "name": p["name"], "title": p["title"],
              "organization": (p.get("organization") or {}).get("title"),
              "quality_score": p.get("quality_score"), "quality_band": p.get("quality_band"),
@@ -175,11 +150,7 @@ def urbanaudit_city_show(context: Context, data_dict: DataDict) -> dict[str, Any
     """
     tk.check_access("urbanaudit_city_show", context, data_dict)
     city = _city(data_dict.get("id") or data_dict.get("city"))
-    dashboard = report.city_dashboard(city)
-    hidden = _hidden_codes(_indicator_datasets(context))
-    for theme in dashboard["themes"]:
-        theme["indicators"] = [e for e in theme["indicators"] if e["indicator"]["code"] not in hidden]
-    return dashboard
+    return report.city_dashboard(city, visibility.for_context(context).hidden)
 
 
 @tk.side_effect_free
@@ -194,9 +165,9 @@ def urbanaudit_gaps(context: Context, data_dict: DataDict) -> dict[str, Any]:
     tk.check_access("urbanaudit_gaps", context, data_dict)
     city = _city(data_dict.get("city"))
     cat = catalogue()
-    datasets = _indicator_datasets(context)
-    hidden = _hidden_codes(datasets)
-    indicators = [i for i in cat.indicators if i.code not in hidden and i.kind != "variable"]
+    seen = visibility.for_context(context)
+    datasets = seen.datasets
+    indicators = [i for i in cat.indicators if i.code not in seen.hidden and i.kind != "variable"]
     latest = report.latest_periods([i.code for i in indicators], city.teryt)
     orgs = {o.id: o for o in model.Session.query(model.Group).filter(model.Group.is_organization.is_(True))}
     rows, by_theme = [], defaultdict(list)

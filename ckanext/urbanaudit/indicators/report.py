@@ -12,6 +12,7 @@ ISO 37120 theme, then the theme means are averaged; coverage says how many indic
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from statistics import fmean
 from typing import Any
@@ -24,6 +25,7 @@ from ckanext.urbanaudit.cities.model import City
 from ckanext.urbanaudit.indicators import sources
 from ckanext.urbanaudit.indicators.catalogue import NONE, Indicator, catalogue
 from ckanext.urbanaudit.indicators.store import IndicatorValue
+from ckanext.urbanaudit.indicators.visibility import redact_inputs
 
 SCALING_METHOD = {
     "en": "Min–max over the compared cities in the reference period: (v − min)/(max − min) × 100 when higher is "
@@ -46,21 +48,22 @@ def _rows(codes: list[str], cities: list[str]) -> list[Any]:
     return model.Session.execute(query).fetchall()
 
 
-def _value_dict(r: Any) -> dict[str, Any]:
+def _value_dict(r: Any, hidden: Collection[str]) -> dict[str, Any]:
     return {"city": r.city_teryt, "indicator_code": r.indicator_code, "period": r.period,
             "value": float(r.value) if r.value is not None else None, "unit": r.unit, "source": r.source,
             "source_ref": r.source_ref, "source_variable": r.source_variable, "method": r.method,
-            "flags": list(r.flags or []), "inputs": list(r.inputs or []),
+            "flags": list(r.flags or []), "inputs": redact_inputs(list(r.inputs or []), hidden),
             "computed_at": r.computed_at.isoformat() if r.computed_at else None}
 
 
-def best_series(rows: list[Any]) -> dict[tuple[str, str], dict[str, dict]]:
-    """{(code, city): {period: value dict}} keeping, per period, the preferred source with a value."""
+def best_series(rows: list[Any], hidden: Collection[str]) -> dict[tuple[str, str], dict[str, dict]]:
+    """{(code, city): {period: value dict}} keeping, per period, the preferred source with a value; inputs of
+    derived values that come from ``hidden`` indicators are blanked."""
     out: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
     for r in rows:
         slot = out[(r.indicator_code, r.city_teryt)]
         current = slot.get(r.period)
-        new = _value_dict(r)
+        new = _value_dict(r, hidden)
         if sources.preferred(current, new):
             slot[r.period] = new
     return out
@@ -105,11 +108,12 @@ def compared_cities(city: City) -> list[City]:
     return [city, *peers]
 
 
-def indicator_report(ind: Indicator, city: City) -> dict[str, Any]:
-    """Everything the indicator page shows for one city and its peers."""
+def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dict[str, Any]:
+    """Everything the indicator page shows for one city and its peers (``ind`` must be visible to the caller;
+    ``hidden``: the codes the caller may not see, see visibility.py)."""
     cities = compared_cities(city)
     teryts = [c.teryt for c in cities]
-    series = best_series(_rows([ind.code], teryts))
+    series = best_series(_rows([ind.code], teryts), hidden)
     per_city = []
     for c in cities:
         values = series.get((ind.code, c.teryt), {})
@@ -150,13 +154,15 @@ def indicator_report(ind: Indicator, city: City) -> dict[str, Any]:
     }
 
 
-def city_dashboard(city: City, per_theme: int = 4) -> dict[str, Any]:
-    """Headline indicators per theme with trends, scaled values, and the quality-of-life composite."""
+def city_dashboard(city: City, hidden: Collection[str], per_theme: int = 4) -> dict[str, Any]:
+    """Headline indicators per theme with trends, scaled values, and the quality-of-life composite, all
+    without the ``hidden`` indicators (the codes the caller may not see, see visibility.py)."""
     cat = catalogue()
     cities = compared_cities(city)
     teryts = [c.teryt for c in cities]
-    scorable = [i for i in cat.indicators if i.theme and i.kind != "variable" and i.availability != NONE]
-    series = best_series(_rows([i.code for i in scorable], teryts))
+    scorable = [i for i in cat.indicators if i.theme and i.kind != "variable" and i.availability != NONE
+                and i.code not in hidden]
+    series = best_series(_rows([i.code for i in scorable], teryts), hidden)
     themes: dict[str, list[dict]] = defaultdict(list)
     for ind in scorable:
         mine = series.get((ind.code, city.teryt), {})

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ckanext.urbanaudit import config
 from ckanext.urbanaudit.cities.model import City
-from ckanext.urbanaudit.indicators import schema, store
+from ckanext.urbanaudit.indicators import schema, store, visibility
 from ckanext.urbanaudit.indicators.schema import MAX_BATCH
 
 
@@ -83,7 +83,7 @@ def _recompute_after_commit(cities: list[str]) -> None:
             tk.enqueue_job("ckanext.urbanaudit.indicators.compute.compute_job", [teryts],
                            title=f"urbanaudit: recompute indicators of {', '.join(teryts)}")
 
-    def forget(rolled_back_session: Session) -> None:
+    def forget(rolled_back_session: Session, previous_transaction: object = None) -> None:
         rolled_back_session.info.pop("urbanaudit_recompute", None)
 
     sa.event.listen(session, "after_commit", enqueue, once=True)
@@ -93,7 +93,9 @@ def _recompute_after_commit(cities: list[str]) -> None:
 @tk.side_effect_free
 @validate(schema.indicator_values)
 def urbanaudit_indicator_values(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """A series of values of one indicator, ordered by city and period.
+    """A series of values of one indicator, ordered by city and period. An indicator whose data set is private
+    to a department the caller may not read does not exist for the caller; inputs of derived values that come
+    from such indicators are blanked (see visibility.py).
 
     :param indicator_code: the indicator (required)
     :param city: TERYT codes or slugs, a list or comma-separated (optional; all cities by default)
@@ -115,8 +117,12 @@ def urbanaudit_indicator_values(context: Context, data_dict: DataDict) -> dict[s
             teryts.append(city.teryt)
     if errors:
         raise tk.ValidationError(errors)
-    return store.series(
+    seen = visibility.for_context(context)
+    if seen.is_hidden(code):
+        raise tk.ObjectNotFound(tk._("No indicator {code} in the catalogue.").format(code=code))
+    values = store.series(
         code, cities=teryts or None, source=data_dict.get("source") or None,
         period_from=data_dict.get("period_from") or None, period_to=data_dict.get("period_to") or None,
         limit=data_dict["limit"],
     )
+    return visibility.redact_values(values, seen.hidden)

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit.indicators.catalogue import catalogue, city_points
-from ckanext.urbanaudit.utils import page_lang, user_context
+from ckanext.urbanaudit.utils import page_lang, spreadsheet_safe, user_context
 
 indicators = flask.Blueprint("urbanaudit_indicators", __name__)
 
@@ -26,7 +26,7 @@ indicators = flask.Blueprint("urbanaudit_indicators", __name__)
 def _csv(rows: list[list[Any]], filename: str) -> flask.Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return flask.Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                           headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,9 +31,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ckanext.urbanaudit import vocabularies
+from ckanext.urbanaudit.utils import spreadsheet_safe, spreadsheet_text
 
 MULTI_SEPARATOR = ";"
-MAX_ROWS = 5000
+MAX_ROWS = 5000                    # data rows after the header
+MAX_COLUMNS = 100                  # the questionnaire has about 35
+MAX_UNPACKED_BYTES = 64 * 2 ** 20  # everything inside an XLSX archive, unpacked (a zip bomb stops here)
+EXCEL_ROWS = 1_048_576             # no row of an XLSX sheet lies below this one
 DATA_SHEET = "Inwentarz"
 
 
@@ -58,6 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("data_steward_email", "E-mail opiekuna", "Data steward email"),
     Column("contact_name", "Punkt kontaktowy – nazwa", "Contact point – name"),
     Column("contact_email", "Punkt kontaktowy – e-mail", "Contact point – email"),
+    Column("contact_url", "Punkt kontaktowy – strona WWW", "Contact point – web page"),
     Column("legal_basis", "Podstawa prawna", "Legal basis"),
     Column("source_system", "System źródłowy", "Source system"),
     Column("software", "Oprogramowanie", "Software"),
@@ -143,35 +150,106 @@ class QuestionnaireError(ValueError):
     """The file as a whole cannot be read (not a row problem)."""
 
 
-def read_table(filename: str, content: bytes) -> list[list[Any]]:
-    """Rows of cells (header first) from an XLSX or CSV file."""
+Translate = Callable[[str], str]
+
+
+def _same_text(text: str) -> str:
+    return text
+
+
+def read_table(filename: str, content: bytes, translate: Translate = _same_text) -> list[list[Any]]:
+    """Rows of cells (header first) from an XLSX or CSV file, trailing empty cells and rows left out.
+
+    Read lazily and bounded whatever the file declares: at most MAX_ROWS rows after the header and
+    MAX_COLUMNS columns (a longer or wider file is refused), an XLSX's declared dimension ignored.
+    """
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds on a broken file
-            raise QuestionnaireError(f"not a readable XLSX file ({error.__class__.__name__})") from error
-        sheet = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
+        return _bounded(_xlsx_rows(content, translate), translate, last=EXCEL_ROWS)
     if name.endswith((".csv", ".txt")):
-        text = _decode(content)
-        try:
-            dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,\t")
-        except csv.Error:
-            dialect = csv.excel
-        return list(csv.reader(io.StringIO(text), dialect))
-    raise QuestionnaireError("use an .xlsx or .csv file")
+        return _csv_rows(content, translate)
+    raise QuestionnaireError(translate("use an .xlsx or .csv file"))
 
 
-def _decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
+def _bounded(rows: Iterable[tuple[Any, ...] | list[Any]], translate: Translate,
+             last: int | None = None) -> list[list[Any]]:
+    """The rows as lists, each cut after its last value; refused when longer or wider than the limits.
+    Below row MAX_ROWS + 1 only emptiness is checked, up to row ``last``."""
+    table: list[list[Any]] = []
+    empty: list[Any] = []  # one object for every empty row: a sheet of gaps costs a pointer per row
+    for position, cells in enumerate(rows, start=1):
+        width = len(cells) if cells.count(None) < len(cells) else 0  # count: fast on the gaps' padding
+        while width and _blank(cells[width - 1]):
+            width -= 1
+        if width > MAX_COLUMNS:
+            raise QuestionnaireError(translate("more than %s columns (row %s)") % (MAX_COLUMNS, position))
+        if position > MAX_ROWS + 1:
+            if width:
+                raise QuestionnaireError(translate("more than %s rows") % MAX_ROWS)
+            if last is not None and position >= last:
+                break
+            continue
+        table.append(list(cells[:width]) if width else empty)
+    while table and table[-1] is empty:
+        table.pop()
+    return table
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _xlsx_rows(content: bytes, translate: Translate) -> Iterator[tuple[Any, ...]]:
     try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        return content.decode("cp1250")  # Polish Windows Excel's "CSV"
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise QuestionnaireError(translate("not a readable XLSX file (%s)") % error.__class__.__name__) from error
+    if unpacked > MAX_UNPACKED_BYTES:  # zipfile never unpacks more than an entry declares
+        raise QuestionnaireError(translate("the XLSX file unpacks to more than %s MB") % (MAX_UNPACKED_BYTES >> 20))
+    try:
+        # data_only=False: a formula is read as its text ("=A1+1"), never as a value some program computed
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds on a broken file
+        raise QuestionnaireError(translate("not a readable XLSX file (%s)") % error.__class__.__name__) from error
+    try:
+        sheet = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
+        sheet.reset_dimensions()  # the declared <dimension> (up to A1:XFD1048576) would pad every row
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+    except Exception as error:
+        raise QuestionnaireError(translate("not a readable XLSX file (%s)") % error.__class__.__name__) from error
+    finally:
+        workbook.close()
+
+
+def _csv_rows(content: bytes, translate: Translate) -> list[list[str]]:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or Windows-1250."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        encodings = ["utf-8-sig"]
+    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    elif b"\x00" in content:
+        encodings = []  # UTF-16 without its mark, or not text at all
+    else:
+        encodings = ["utf-8", "cp1250"]  # cp1250: Polish Windows Excel's "CSV"
+    for encoding in encodings:
+        try:
+            return _bounded(_csv_lines(content, encoding), translate)
+        except UnicodeDecodeError:
+            continue
+        except csv.Error as error:
+            raise QuestionnaireError(translate("not a readable CSV file (%s)") % error) from error
+    raise QuestionnaireError(translate("the file is not text in UTF-8 or Windows-1250"))
+
+
+def _csv_lines(content: bytes, encoding: str) -> Iterator[list[str]]:
+    with io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="") as text:
+        first = text.readline()
+        try:  # only the separator is guessed (from the header): quoting is Excel's, "" inside quotes included
+            delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
+        except csv.Error:
+            delimiter = ","
+        yield from csv.reader(itertools.chain([first], text), csv.excel, delimiter=delimiter)
 
 
 @dataclass
@@ -227,38 +305,30 @@ def _cell(value: Any) -> str:
         return value.isoformat()[:10]
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # the export quotes text a spreadsheet would take for a formula; that one quote is not part of the value
+    return spreadsheet_text(str(value).strip()).strip()
 
 
-def parse_rows(table: list[list[Any]], translate: Callable[[str], str] = lambda s: s) -> Iterator[Row]:
+def parse_rows(table: list[list[Any]], translate: Translate = _same_text) -> Iterator[Row]:
     """Dataset dicts (only the columns present) from the rows of a table."""
     if not table:
-        raise QuestionnaireError("the file is empty")
+        raise QuestionnaireError(translate("the file is empty"))
     if len(table) - 1 > MAX_ROWS:
-        raise QuestionnaireError(f"more than {MAX_ROWS} rows")
+        raise QuestionnaireError(translate("more than %s rows") % MAX_ROWS)
     columns = _columns(table[0])
     index = VocabularyIndex()
     for offset, cells in enumerate(table[1:], start=2):
         texts = {columns[i].key: _cell(v) for i, v in enumerate(cells) if i in columns}
-        if not any(texts.values()):
+        beyond = [i for i, v in enumerate(cells) if i not in columns and _cell(v)]
+        if not any(texts.values()) and not beyond:
             continue
         row = Row(offset, {})
+        for i in beyond:  # in a CSV, most often a separator inside an unquoted cell
+            row.error(get_column_letter(i + 1),
+                      translate("A value in a column without a header (a separator inside an unquoted cell?): %s")
+                      % _cell(cells[i]))
         for key, text in texts.items():
-            column = COLUMN_BY_KEY[key]
-            if looks_mis_encoded(text):
-                row.error(key, translate("The text looks wrongly encoded (save the file as UTF-8): %s") % text)
-            if column.vocabulary and text:
-                parts = [p for p in (s.strip() for s in text.split(MULTI_SEPARATOR)) if p] \
-                    if column.multiple else [text]
-                values = []
-                for part in parts:
-                    value = index.value(column, part)
-                    if value is None:
-                        row.error(key, translate("Not a value of the list: %s") % part)
-                    values.append(value)
-                row.data[key] = values if column.multiple else values[0]
-            else:
-                row.data[key] = [] if column.multiple and not text else text
+            _read_cell(row, COLUMN_BY_KEY[key], text, index, translate)
         if not row.data.get("identifier"):
             row.error("identifier", translate("Missing value"))
         if "title" in row.data and not row.data["title"]:  # CKAN would put the URL name in an empty title
@@ -267,10 +337,35 @@ def parse_rows(table: list[list[Any]], translate: Callable[[str], str] = lambda 
         yield row
 
 
+def _read_cell(row: Row, column: Column, text: str, index: VocabularyIndex, translate: Translate) -> None:
+    key = column.key
+    if looks_mis_encoded(text):
+        row.error(key, translate("The text looks wrongly encoded (save the file as UTF-8): %s") % text)
+    if column.vocabulary and text:
+        parts = [p for p in (s.strip() for s in text.split(MULTI_SEPARATOR)) if p] if column.multiple else [text]
+        values = []
+        for part in parts:
+            value = index.value(column, part)
+            if value is None:
+                row.error(key, translate("Not a value of the list: %s") % part)
+            values.append(value)
+        row.data[key] = values if column.multiple else values[0]
+    else:
+        row.data[key] = [] if column.multiple and not text else text
+
+
+CONTACT_PARTS = {"contact_name": "name", "contact_email": "email", "contact_url": "url"}
+
+
 def _pseudo_columns(data: dict[str, Any]) -> None:
-    name, email = data.pop("contact_name", None), data.pop("contact_email", None)
-    if name is not None or email is not None:
-        data["contact"] = [{"name": name or "", "email": email or ""}] if (name or email) else []
+    # several contact points: the n-th value of each contact column (separated by ";") is the n-th contact
+    given = {part: [p.strip() for p in (data.pop(key) or "").split(MULTI_SEPARATOR)]
+             for key, part in CONTACT_PARTS.items() if key in data}
+    if given:
+        count = max(len(values) for values in given.values())
+        contacts = [{"name": "", "email": "", **{part: values[n] if n < len(values) else ""
+                                                 for part, values in given.items()}} for n in range(count)]
+        data["contact"] = [c for c in contacts if any(c.values())]
     start, end = data.pop("temporal_start", None), data.pop("temporal_end", None)
     if start is not None or end is not None:
         data["temporal_coverage"] = [{"start": start or "", "end": end or ""}] if (start or end) else []
@@ -281,15 +376,20 @@ def _pseudo_columns(data: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------------- writing
 
+def _joined(items: list[dict], key: str) -> str:
+    """One value per contact point, in order, separated by "; " (an empty value keeps its place)."""
+    return f"{MULTI_SEPARATOR} ".join((item.get(key) or "").strip() for item in items).strip()
+
+
 def row_from_dataset(dataset: dict[str, Any], index: VocabularyIndex, orgs: dict[str, str]) -> list[str]:
-    contact = (dataset.get("contact") or [{}])[0]
+    contacts = [c for c in dataset.get("contact") or [] if isinstance(c, dict)]
     temporal = (dataset.get("temporal_coverage") or [{}])[0]
     resource = (dataset.get("resources") or [{}])[0]
     values = {
         **{key: dataset.get(key) for key in ROW_FIELDS},
         "owner_org": orgs.get(dataset.get("owner_org") or "", ""),
         "tag_string": ",".join(sorted(t["name"] for t in dataset.get("tags", []))),
-        "contact_name": contact.get("name"), "contact_email": contact.get("email"),
+        **{key: _joined(contacts, part) for key, part in CONTACT_PARTS.items()},
         "temporal_start": temporal.get("start"), "temporal_end": temporal.get("end"),
         "resource_url": resource.get("url"), "resource_format": resource.get("format"),
     }
@@ -316,7 +416,8 @@ def workbook(datasets: Iterable[dict[str, Any]], orgs: dict[str, str]) -> bytes:
     index = VocabularyIndex()
     count = 0
     for dataset in datasets:
-        sheet.append(row_from_dataset(dataset, index, orgs))
+        # text only, never a formula: a title "=HYPERLINK(...)" is written as '=HYPERLINK(...) in a text cell
+        sheet.append([spreadsheet_safe(value) for value in row_from_dataset(dataset, index, orgs)])
         count += 1
     last_row = max(count + 1, 1000)
     for position, column in enumerate(COLUMNS, start=1):

@@ -73,7 +73,9 @@ def urbanaudit_quality_list(context: Context, data_dict: DataDict) -> dict[str, 
 def urbanaudit_quality_recompute(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Recompute quality scores now: one data set (``id``), a department (``owner_org``) or all (``all``: true).
 
-    :param check_links: also check the access and download URLs first (default false)
+    :param check_links: also check the access and download URLs first (default false); the checks go out
+        to the network, so with ``check_links`` the work always goes to the background jobs queue (the
+        answer names the jobs) — ``ckan urbanaudit quality recompute --check-links`` runs it inline
     :param background: put the work in the background jobs queue instead (default false)
     """
     tk.check_access("urbanaudit_quality_recompute", context, data_dict)
@@ -87,8 +89,9 @@ def urbanaudit_quality_recompute(context: Context, data_dict: DataDict) -> dict[
         ids, org = None, None
     else:
         raise tk.ValidationError({"id": [tk._("Give id, owner_org or all.")]})
+    # link checks never run inside a web or API request (they may take the link-check deadline per URL)
     done = jobs.run_recompute(ids=ids, org=org, check=check,
-                              background=tk.asbool(data_dict.get("background", False)))
+                              background=check or tk.asbool(data_dict.get("background", False)))
     if "jobs" in done:
         return {"job": done["jobs"][0] if done["jobs"] else None, "jobs": done["jobs"], "datasets": done["queued"]}
     stats = done["stats"]

@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, stream_with_context
 
 from ckanext.urbanaudit.quality import report
-from ckanext.urbanaudit.utils import user_context
+from ckanext.urbanaudit.utils import spreadsheet_safe, user_context
 
 quality = Blueprint("urbanaudit_quality", __name__)
 
@@ -38,7 +38,7 @@ def city_report_csv() -> Response:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row in report.csv_rows(()):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -1,0 +1,81 @@
+"""What a caller may see of the indicators: the one place that decides it.
+
+An indicator is *hidden* from a caller when its indicator data set exists and is private to a department the
+caller may not read (sysadmins and the department's members read it). A hidden indicator does not exist for
+that caller: no catalogue entry, page, values, theme score or composite share; and where a derived value was
+computed from it, that input shows neither its value nor its ``source_ref`` (``"hidden": true``).
+
+Every indicator action (``urbanaudit_indicator_list``, ``_show``, ``_values``, ``urbanaudit_city_show``,
+``urbanaudit_gaps``) asks :func:`for_context` and nothing else.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from ckan import authz, model
+
+from ckanext.urbanaudit.indicators.catalogue import Indicator, catalogue
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """``datasets``: the indicator data sets the caller may see, by code; ``hidden``: the codes the caller may not."""
+
+    datasets: dict[str, dict[str, Any]]
+    hidden: frozenset[str]
+
+    def indicator(self, code: str) -> Indicator | None:
+        """The catalogue entry of ``code`` (or URL name), or None when it is unknown or hidden."""
+        ind = catalogue().get(code)
+        return None if ind is None or ind.code in self.hidden else ind
+
+    def is_hidden(self, code: str) -> bool:
+        ind = catalogue().get(code)
+        return (ind.code if ind else code) in self.hidden
+
+
+def _indicator_datasets() -> list[Any]:
+    return model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
+                               model.Package.private).filter(model.Package.type == "indicator",
+                                                             model.Package.state == "active").all()
+
+
+def _may_read(user: str | None, owner_org: str | None, readable: dict[str | None, bool]) -> bool:
+    if not user:
+        return False
+    if owner_org not in readable:
+        readable[owner_org] = bool(owner_org) and (
+            authz.is_sysadmin(user) or authz.has_user_permission_for_group_or_org(owner_org, user, "read"))
+    return readable[owner_org]
+
+
+def for_context(context: dict) -> Visibility:
+    """What the caller of ``context`` may see: public indicator data sets, and private ones of its departments."""
+    cat = catalogue()
+    user = context.get("user")
+    readable: dict[str | None, bool] = {}
+    datasets, hidden = {}, set()
+    for row in _indicator_datasets():
+        ind = cat.by_slug.get(row.name)
+        if ind is None:
+            continue
+        if row.private and not _may_read(user, row.owner_org, readable):
+            hidden.add(ind.code)
+            continue
+        datasets[ind.code] = {"id": row.id, "name": row.name, "owner_org": row.owner_org, "private": row.private}
+    return Visibility(datasets=datasets, hidden=frozenset(hidden))
+
+
+def redact_inputs(inputs: list[dict], hidden: Collection[str]) -> list[dict]:
+    """The inputs of a derived value, those of hidden indicators blanked (no value, no source_ref, no row id)."""
+    return [{**i, "value": None, "source_ref": None, "id": None, "hidden": True}
+            if i.get("indicator_code") in hidden else i for i in inputs]
+
+
+def redact_values(values: list[dict], hidden: Collection[str]) -> list[dict]:
+    """Value dicts with the inputs of hidden indicators blanked."""
+    if not hidden:
+        return values
+    return [{**v, "inputs": redact_inputs(v["inputs"], hidden)} if v.get("inputs") else v for v in values]

@@ -1,0 +1,154 @@
+"""Hardening (issue 13) of what the indicator actions and pages show: a private indicator is invisible outside
+its department everywhere (values API, dashboard scores, inputs of derived values), the source data sets listed
+beside an indicator are found as an anonymous visitor would whatever ``source_ref`` holds, and ckanext-harvest's
+``harvest_jobs_run`` refuses an anonymous caller with 403. Over HTTP through the test app, real PostgreSQL/Solr."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from ckan.tests import factories, helpers
+
+from ckanext.urbanaudit.indicators import compute as indicator_compute
+from ckanext.urbanaudit.indicators.catalogue import catalogue
+from ckanext.urbanaudit.indicators.load import load
+from tests.indicator_data import E, _pm10_values, _sysadmin_upsert, _v
+from tests.inventory_records import full_record
+
+FIREFIGHTERS = "CITY:firefighters"  # an input of ISO37120:2014:10.1 (firefighters per 100 000 inhabitants)
+DERIVED = "ISO37120:2014:10.1"
+SECRET = 4321.987  # Kielce's firefighters: private to the city's organization
+
+
+def _api(app, action, data, token=None):
+    return app.post(f"/api/3/action/{action}", json=data,
+                    headers={"Authorization": token} if token else {})
+
+
+def _member_token(org_name: str) -> str:
+    user = factories.User()
+    helpers.call_action("organization_member_create", id=org_name, username=user["name"], role="member")
+    return factories.APIToken(user=user["name"])["token"]
+
+
+def _private_indicator(code: str) -> None:
+    load(owner="um-kielce", codes=[code])
+    helpers.call_action("package_patch", id=catalogue().get(code).slug, private=True)
+
+
+def test_item_3_private_indicator_values_and_derived_inputs_never_reach_anonymous_callers(app, cities):
+    registry = helpers.call_action("package_create", **full_record(
+        cities["city"]["id"], name="rejestr-strazakow", title="Rejestr strażaków jawny", identifier="KIELCE-PSP-1",
+        iso37120_theme=["15"]))
+    _private_indicator(FIREFIGHTERS)
+    _sysadmin_upsert([_v("kielce", E + "DE1001V", "2023", 200000),
+                      _v("kielce", FIREFIGHTERS, "2023", SECRET, source="city", source_ref=registry["id"])])
+    indicator_compute.compute()
+    member = _member_token("um-kielce")
+    secret = str(SECRET)
+
+    # the private indicator's own values: not found for anonymous callers, as its page; the member reads them
+    assert _api(app, "urbanaudit_indicator_values", {"indicator_code": FIREFIGHTERS}).status_code == 404
+    assert app.get("/indicator/city-firefighters").status_code == 404
+    mine = _api(app, "urbanaudit_indicator_values", {"indicator_code": FIREFIGHTERS}, member)
+    assert mine.status_code == 200 and mine.json["result"][0]["value"] == SECRET
+
+    # the derived indicator stays public, its private input is blanked and says so
+    values = _api(app, "urbanaudit_indicator_values", {"indicator_code": DERIVED, "city": "kielce"})
+    assert values.status_code == 200
+    derived = values.json["result"][0]
+    assert derived["value"] == pytest.approx(SECRET / 200000 * 100000)
+    hidden = next(i for i in derived["inputs"] if i["indicator_code"] == FIREFIGHTERS)
+    assert hidden["hidden"] is True and hidden["value"] is None and hidden["source_ref"] is None
+    population = next(i for i in derived["inputs"] if i["indicator_code"] == E + "DE1001V")
+    assert population["value"] == 200000 and "hidden" not in population
+    shown = _api(app, "urbanaudit_indicator_show", {"id": DERIVED, "city": "kielce"})
+    downloads = {fmt: app.get(f"/indicator/{DERIVED}?city=kielce&format={fmt}").get_data(as_text=True)
+                 for fmt in ("csv", "json")}
+    page = app.get(f"/indicator/{DERIVED}?city=kielce").get_data(as_text=True)
+    for text in (values.get_data(as_text=True), shown.get_data(as_text=True), *downloads.values()):
+        assert secret not in text and registry["id"] not in text
+    # the source data set of the hidden input is not listed beside the derived indicator either
+    assert "Rejestr strażaków jawny" not in page and "4 322" not in page
+    assert shown.json["result"]["source_datasets"] == []
+    rows = list(csv.DictReader(io.StringIO(downloads["csv"].lstrip("\ufeff"))))
+    assert any(json.loads(r["inputs"])[0].get("hidden") for r in rows if r["city_teryt"] == "2661011")
+
+    # the department's member sees the input's value and source everywhere
+    headers = {"Authorization": member}
+    member_csv = app.get(f"/indicator/{DERIVED}?city=kielce&format=csv", headers=headers).get_data(as_text=True)
+    member_json = app.get(f"/indicator/{DERIVED}?city=kielce&format=json", headers=headers).get_data(as_text=True)
+    member_page = app.get(f"/indicator/{DERIVED}?city=kielce", headers=headers).get_data(as_text=True)
+    assert secret in member_csv and secret in member_json and registry["id"] in member_json
+    assert "Rejestr strażaków jawny" in member_page and "4 322" in member_page
+
+
+def test_item_3_city_dashboard_scores_leave_out_private_indicators(app, cities):
+    # PM10 (public): Kielce is the worst of three (scaled 0); ISO 37120:2014 8.4 (private, lower is better):
+    # Kielce is the best (scaled 100)
+    _private_indicator("ISO37120:2014:8.4")
+    _sysadmin_upsert(_pm10_values() + [_v(city, "ISO37120:2014:8.4", "2024", x, source="city")
+                                       for city, x in (("kielce", 10.0), ("lublin", 20.0), ("bialystok", 30.0))])
+    member = _member_token("um-kielce")
+
+    anonymous = _api(app, "urbanaudit_city_show", {"id": "kielce"}).json["result"]
+    theirs = _api(app, "urbanaudit_city_show", {"id": "kielce"}, member).json["result"]
+
+    def theme_8(dashboard):
+        return next(t for t in dashboard["themes"] if t["theme"] == "8")
+
+    assert theirs["composite"]["value"] == 50.0 and theme_8(theirs)["score"] == 50.0
+    assert theirs["composite"]["indicators_scored"] == 2
+    assert anonymous["composite"]["value"] == 0.0 and theme_8(anonymous)["score"] == 0.0
+    assert anonymous["composite"]["indicators_scored"] == 1 and theme_8(anonymous)["count"] == 1
+    assert "ISO37120:2014:8.4" not in json.dumps(anonymous)
+    # the dashboard's page and download come from the same action
+    page_json = json.loads(app.get("/city/2661011?format=json").get_data(as_text=True))
+    assert page_json["composite"]["value"] == 0.0
+
+
+def test_item_3_harvest_jobs_run_refuses_anonymous_callers_with_403(app, clean_db):
+    response = _api(app, "harvest_jobs_run", {})
+    assert response.status_code == 403, response.get_data(as_text=True)[:500]
+    assert response.json["success"] is False
+    user = factories.User()
+    denied = _api(app, "harvest_jobs_run", {}, factories.APIToken(user=user["name"])["token"])
+    assert denied.status_code == 403
+
+
+def test_item_10_crafted_source_ref_lists_no_draft_private_or_deleted_dataset(app, cities):
+    org = cities["env"]["id"]
+    public = helpers.call_action("package_create", **full_record(
+        org, name="pomiary-jawne", title="Pomiary jawne PM10", identifier="KIELCE-SR-201"))
+    draft = helpers.call_action("package_create", **full_record(
+        org, name="pomiary-szkic", title="Pomiary szkic roboczy", identifier="KIELCE-SR-202", state="draft"))
+    private = helpers.call_action("package_create", **full_record(
+        org, name="pomiary-prywatne", title="Pomiary prywatne wewnętrzne", identifier="KIELCE-SR-203",
+        private=True))
+    deleted = helpers.call_action("package_create", **full_record(
+        org, name="pomiary-usuniete", title="Pomiary usunięte dawno", identifier="KIELCE-SR-204"))
+    helpers.call_action("package_delete", id=deleted["id"])
+    assert helpers.call_action("package_show", id=draft["id"])["state"] == "draft"
+    refs = [public["id"], 'x" OR state:draft OR id:"', 'x" OR +state:* OR id:"', draft["id"], private["id"],
+            deleted["id"]]
+    values = _pm10_values()
+    for value, ref in zip(values, refs, strict=True):
+        value["source_ref"] = ref
+    _sysadmin_upsert(values)
+    sysadmin_token = factories.APIToken(user=factories.Sysadmin()["name"])["token"]
+
+    hidden_titles = ("Pomiary szkic", "Pomiary prywatne", "Pomiary usunięte")
+    for token in (None, sysadmin_token):  # the list is the same whoever looks: what an anonymous visitor sees
+        headers = {"Authorization": token} if token else {}
+        page = app.get("/indicator/iso37120-2018-8-2?city=kielce", headers=headers)
+        assert page.status_code == 200
+        body = page.get_data(as_text=True)
+        shown = _api(app, "urbanaudit_indicator_show", {"id": "ISO37120:2018:8.2", "city": "kielce"}, token)
+        assert shown.status_code == 200
+        assert [d["name"] for d in shown.json["result"]["source_datasets"]] == ["pomiary-jawne"]
+        listed = json.dumps(shown.json["result"]["source_datasets"], ensure_ascii=False)
+        assert "Pomiary jawne PM10" in body
+        for title in hidden_titles:
+            assert title not in body and title not in listed
