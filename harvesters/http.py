@@ -42,7 +42,6 @@ from ckanext.urbanaudit import netguard
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
 CACHE_TTL = 30 * 24 * 3600
 CHUNK = 64 * 1024
@@ -283,7 +282,7 @@ class SourceClient:
                 raise SourceError(f"{self.source}: {where}: {reason}")
             response = self._send(current, headers)
             try:
-                if response.status_code in REDIRECTS and response.headers.get("Location"):
+                if response.status_code in netguard.REDIRECTS and response.headers.get("Location"):
                     current = urljoin(current, response.headers["Location"])
                     continue
                 return response.status_code, response.headers, self._read(current, response)

@@ -33,6 +33,8 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 NOT_PUBLIC = "refused: not a public address"
+# answers whose Location both the harvesters and the link check follow themselves, hop by hop, guard checked
+REDIRECTS = (301, 302, 303, 307, 308)
 
 # IPv6 ranges ipaddress' is_global lets through although they reach or embed other addresses
 _NOT_GLOBAL_V6 = tuple(ipaddress.ip_network(n) for n in (

@@ -180,17 +180,10 @@ MATRIX = {
     "urbanaudit_quality_show": (lambda w: {"id": PRIVATE_NAME}, _only(*A_READERS), _check_quality_show, 200),
 }
 
-# cells where the current code is wrong: they must keep failing until it is fixed (strict xfail)
-KNOWN_BUGS: dict[tuple[str, str], str] = {}
-
-
 def _cases():
     for action, (_, expected, _, _) in MATRIX.items():
         for role in ROLES:
-            marks = ()
-            if (action, role) in KNOWN_BUGS:
-                marks = pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[action, role])
-            yield pytest.param(action, role, expected[role], id=f"{action}-{role}", marks=marks)
+            yield pytest.param(action, role, expected[role], id=f"{action}-{role}")
 
 
 # ------------------------------------------------------------------------------------------------ tests

@@ -18,10 +18,9 @@ from urllib.parse import urljoin
 import requests
 
 from ckanext.urbanaudit import netguard
-from ckanext.urbanaudit.netguard import NOT_PUBLIC, refusal
+from ckanext.urbanaudit.netguard import NOT_PUBLIC, REDIRECTS, refusal
 
 USER_AGENT = "ckanext-urbanaudit link check"
-REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
