@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ckanext.urbanaudit.audit.cli import audit
 from ckanext.urbanaudit.cities.cli import city
 from ckanext.urbanaudit.danegovpl.cli import danegovpl
 from ckanext.urbanaudit.demo.cli import demo
@@ -16,7 +17,7 @@ def urbanaudit() -> None:
     """Urban-audit system for Polish cities."""
 
 
-for group in (city, danegovpl, demo, indicators, inventory, quality):
+for group in (audit, city, danegovpl, demo, indicators, inventory, quality):
     urbanaudit.add_command(group)
 
 

@@ -104,3 +104,18 @@ def link_recheck_hours() -> int:
 def inventory_max_upload_bytes() -> int:
     """The largest questionnaire file the inventory import reads, in bytes."""
     return int(tk.config["ckanext.urbanaudit.inventory.max_upload_bytes"])
+
+
+def audit_team_organization() -> str:
+    """Name of the organization whose members are the analytic team (they review and approve values)."""
+    return tk.config["ckanext.urbanaudit.audit.team_organization"]
+
+
+def audit_change_threshold() -> float:
+    """Default year-over-year change (percent) beyond which a submitted value is flagged for review."""
+    return float(tk.config["ckanext.urbanaudit.audit.change_threshold"])
+
+
+def audit_default_due() -> str:
+    """Default due day ("MM-DD", in the year after the reporting year) of an indicator without its own."""
+    return tk.config["ckanext.urbanaudit.audit.default_due"]

@@ -157,6 +157,22 @@ EDITORS = _only("editor_b", "editor_a", "sysadmin")
 MATRIX = {
     "current_package_list_with_resources": (lambda w: {}, EVERYONE, _check_feed, 200),
     "harvest_jobs_run": (lambda w: {}, _only("sysadmin"), None, None),
+    # the yearly audit: the analytic team (here: sysadmins) runs it; the indicator's department submits
+    "urbanaudit_assignment_list": (lambda w: {"city": CITY}, _only("sysadmin"), None, 200),
+    "urbanaudit_assignment_set": (
+        lambda w: {"city": CITY, "assignments": [{"indicator_code": PRIVATE_CODE, "department": "wydzial-a"}]},
+        _only("sysadmin"), None, 200),
+    "urbanaudit_campaign_list": (lambda w: {"city": CITY}, _only("sysadmin"), None, 200),
+    "urbanaudit_campaign_open": (lambda w: {"city": CITY, "year": 2024}, _only("sysadmin"), None, 200),
+    "urbanaudit_campaign_show": (lambda w: {"city": CITY, "year": 2023}, _only("sysadmin"), None, 404),
+    "urbanaudit_submission_list": (lambda w: {"city": CITY}, _only("member_a", "editor_b", "editor_a", "sysadmin"),
+                                   None, 200),
+    "urbanaudit_submission_show": (lambda w: {"id": 987654}, _only("member_a", "editor_b", "editor_a", "sysadmin"),
+                                   None, 404),
+    "urbanaudit_value_review": (lambda w: {"id": 987654, "decision": "approve"}, _only("sysadmin"), None, 404),
+    "urbanaudit_value_submit": (
+        lambda w: {"city": CITY, "indicator_code": PRIVATE_CODE, "period": "2003", "value": 5},
+        _only("editor_a", "sysadmin"), None, 200),
     "urbanaudit_city_list": (lambda w: {}, EVERYONE, _check_city_list, 200),
     "urbanaudit_city_show": (lambda w: {"id": CITY}, EVERYONE, _check_city_show, 200),
     "urbanaudit_danegovpl_report": (lambda w: {}, EDITORS, _check_danegovpl_report, 200),
@@ -167,7 +183,7 @@ MATRIX = {
                                   _status_indicator_show),
     "urbanaudit_indicator_value_upsert": (
         lambda w: {"values": [{"city": CITY, "indicator_code": PRIVATE_CODE, "period": "2001", "value": 3,
-                               "source": "city"}]},
+                               "source": "bdl"}]},
         _only("editor_a", "sysadmin"), None, 200),
     "urbanaudit_indicator_values": (lambda w: {"indicator_code": PRIVATE_CODE}, EVERYONE,
                                     _check_indicator_values, _status_indicator_show),

@@ -54,6 +54,8 @@ class Indicator:
     listed_by: str = ""
     notes: dict[str, str] = field(default_factory=dict)
     availability: str = NONE
+    # year-over-year change (percent) beyond which a submitted value is flagged (None: the configured default)
+    change_threshold: float | None = None
 
     @property
     def slug(self) -> str:
@@ -193,7 +195,7 @@ def parse(text: str) -> Catalogue:
             definition=e.get("definition") or {}, unit=e.get("unit") or "", method=e.get("method") or {},
             polarity=e["polarity"], formula=e.get("formula"), sources=e.get("sources") or [],
             same_as=e.get("same_as") or [], listed_by=e.get("listed_by") or "", notes=notes,
-            availability=_availability(e["code"], entries),
+            availability=_availability(e["code"], entries), change_threshold=e.get("change_threshold"),
         ))
     return Catalogue(themes=themes, indicators=indicators)
 

@@ -155,3 +155,10 @@ def indicator_values(ignore_missing: Validator, unicode_safe: Validator, ignore:
             n=MAX_SERIES), offset=False)],
         "__extras": [ignore],
     }
+
+
+# shared with the audit's input schemas (audit/schema.py)
+city_teryt = _city
+number_or_none = _number_or_none
+flag_list = _flags
+optional_text = _optional_text

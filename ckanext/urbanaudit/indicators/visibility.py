@@ -16,6 +16,7 @@ from typing import Any
 
 from ckan import authz, model
 
+from ckanext.urbanaudit.cities.model import City
 from ckanext.urbanaudit.indicators.catalogue import Indicator, catalogue
 
 
@@ -79,3 +80,18 @@ def redact_values(values: list[dict], hidden: Collection[str]) -> list[dict]:
     if not hidden:
         return values
     return [{**v, "inputs": redact_inputs(v["inputs"], hidden)} if v.get("inputs") else v for v in values]
+
+
+def owning_org(code: str, city: City | None) -> str | None:
+    """The department owning an indicator: its indicator dataset's organization; for codes without one
+    (source variables of the harvesters) the organization of the city (the city file's ``organization``)."""
+    ind = catalogue().get(code)
+    if ind is not None:
+        owner = model.Session.query(model.Package.owner_org).filter(
+            model.Package.name == ind.slug, model.Package.type == "indicator",
+            model.Package.state == "active").scalar()
+        if owner:
+            return owner
+    org_name = (city.config or {}).get("organization") if city else None
+    org = model.Group.get(org_name) if org_name else None
+    return org.id if org else None
