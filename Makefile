@@ -26,7 +26,8 @@ $(DEMO_INI): demo/demo.ini
 
 # The demo: three cities, the indicator catalogue, real harvest jobs against the local server that replays
 # the recorded answers of ../shared/fixtures (scripts/demo-sources.sh), the derived indicators, and the
-# synthetic inventory records. Idempotent: a second run changes nothing.
+# synthetic inventory records, and one complete reporting year of Kielce entered through the departments'
+# questionnaires and approved by the demo team (synthetic values, flagged so). Idempotent: a second run changes nothing.
 DEMO_CITIES := kielce lublin bialystok
 
 demo-data: services $(DEMO_INI)
@@ -38,6 +39,7 @@ demo-data: services $(DEMO_INI)
 	$(CKAN) -c $(DEMO_INI) urbanaudit demo harvest
 	$(CKAN) -c $(DEMO_INI) urbanaudit indicators compute
 	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo load
+	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo audit --city kielce --year 2024
 	$(CKAN) -c $(DEMO_INI) search-index rebuild --clear
 
 demo: demo-data

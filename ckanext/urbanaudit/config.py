@@ -119,3 +119,23 @@ def audit_change_threshold() -> float:
 def audit_default_due() -> str:
     """Default due day ("MM-DD", in the year after the reporting year) of an indicator without its own."""
     return tk.config["ckanext.urbanaudit.audit.default_due"]
+
+
+def qol_min_themes() -> int:
+    """ISO 37120 themes that must have a score before the quality-of-life composite is shown."""
+    return int(tk.config["ckanext.urbanaudit.qol.min_themes"])
+
+
+def qol_min_core_share() -> float:
+    """Share (0-1) of the ISO 37120:2014 core indicators that must have counted values for the composite."""
+    return float(tk.config["ckanext.urbanaudit.qol.min_core_share"])
+
+
+def qol_count_flags() -> list[str]:
+    """Flag classes (partial, provisional, estimated) whose values count in the scaled values and the composite."""
+    return [str(f) for f in tk.aslist(tk.config["ckanext.urbanaudit.qol.count_flags"] or ())]
+
+
+def qol_min_reference_cities() -> int:
+    """Portal cities with a counted value in the period needed before an indicator's value is scaled."""
+    return int(tk.config["ckanext.urbanaudit.qol.min_reference_cities"])

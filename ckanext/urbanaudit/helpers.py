@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ckanext.urbanaudit.audit import helpers as audit_helpers
 from ckanext.urbanaudit.inventory import helpers as inventory_helpers
 from ckanext.urbanaudit.logic.collect import public_functions
 from ckanext.urbanaudit.portal import helpers as portal_helpers
@@ -13,6 +14,6 @@ from ckanext.urbanaudit.quality import helpers as quality_helpers
 
 def get_helpers() -> dict[str, Callable[..., Any]]:
     found: dict[str, Callable[..., Any]] = {}
-    for module in (inventory_helpers, portal_helpers, quality_helpers):
+    for module in (audit_helpers, inventory_helpers, portal_helpers, quality_helpers):
         found.update(public_functions(module))
     return found

@@ -59,6 +59,9 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return search.before_dataset_index(quality.before_dataset_index(pkg_dict))
 
+    def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        return search.before_dataset_search(search_params)
+
     def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
         return search.after_dataset_search(quality.after_dataset_search(search_results))
 

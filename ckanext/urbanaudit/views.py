@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ckanext.urbanaudit.audit.questionnaire_views import questionnaire_pages
+from ckanext.urbanaudit.audit.report_views import report_pages
+from ckanext.urbanaudit.audit.target_views import target_pages
+from ckanext.urbanaudit.audit.views import team_pages
 from ckanext.urbanaudit.danegovpl.views import danegovpl
 from ckanext.urbanaudit.indicators.views import indicators
 from ckanext.urbanaudit.inventory.views import inventory
@@ -11,4 +15,5 @@ from ckanext.urbanaudit.quality.views import quality
 
 
 def get_blueprints() -> list[Blueprint]:
-    return [danegovpl, indicators, inventory, quality, researchers]
+    return [team_pages, questionnaire_pages, target_pages, report_pages, danegovpl, indicators, inventory, quality,
+            researchers]

@@ -182,7 +182,9 @@ def test_changed_base_values_enqueue_a_recomputation(base_values):
     enqueued = [j for j in queue.jobs if j.func_name == "ckanext.urbanaudit.indicators.compute.compute_job"]
     assert len(enqueued) == 1 and list(enqueued[0].args) == [["2661011"]]
     # the worker runs it: the derived value follows the new input
-    jobs.Worker([jobs.DEFAULT_QUEUE_NAME]).work(burst=True)
+    # (the queue's own connection: RQ keeps its connection per thread, and the first queue of the session may
+    # have been made in a browser test's server thread)
+    jobs.Worker([jobs.DEFAULT_QUEUE_NAME], connection=queue.connection).work(burst=True)
     assert _computed("UA:sex_ratio")["2020"]["value"] == pytest.approx(100500 / 90000 * 100, abs=1e-4)
 
 
@@ -201,7 +203,12 @@ def test_only_editors_of_the_owning_department_store_values(cities):
                         capacity="member")
     helpers.call_action("member_create", id=cities["other"]["id"], object=stranger["name"], object_type="user",
                         capacity="editor")
-    pm10 = [_v("kielce", "ISO37120:2018:8.2", "2024", 31.2, source="city")]
+    # a department's own figure (source "city") goes through the yearly audit, never straight in
+    with pytest.raises(tk.NotAuthorized, match="urbanaudit_value_submit"):
+        helpers.call_action("urbanaudit_indicator_value_upsert", {"user": editor["name"], "ignore_auth": False},
+                            values=[_v("kielce", "ISO37120:2018:8.2", "2024", 31.2, source="city")])
+    # a measured series the department loads itself (here: its own station network) is stored as it is
+    pm10 = [_v("kielce", "ISO37120:2018:8.2", "2024", 31.2, source="gios")]
     for user in ("", member["name"], stranger["name"]):
         with pytest.raises(tk.NotAuthorized):
             helpers.call_action("urbanaudit_indicator_value_upsert", {"user": user, "ignore_auth": False},
@@ -211,7 +218,7 @@ def test_only_editors_of_the_owning_department_store_values(cities):
                                values=pm10)["created"] == 1
     with pytest.raises(tk.NotAuthorized):
         helpers.call_action("urbanaudit_indicator_value_upsert", {"user": editor["name"], "ignore_auth": False},
-                            values=[_v("kielce", "ISO37120:2014:10.1", "2024", 1, source="city")])
+                            values=[_v("kielce", "ISO37120:2014:10.1", "2024", 1, source="bdl")])
     with pytest.raises(tk.NotAuthorized):
         helpers.call_action("urbanaudit_indicator_compute", {"user": editor["name"], "ignore_auth": False})
 
@@ -239,14 +246,16 @@ def test_indicator_list_filters_and_counts(cities):
                                                      "UA:total_dependency"}
 
 
-def test_indicator_show_scales_over_the_peers_with_polarity(cities):
+def test_indicator_show_ranks_the_peers_and_scales_only_counted_values(cities):
+    # GIOŚ's means are flagged partial: ranked with the peers, never scaled (qol.py's flag rule; the scaling
+    # against all portal cities is tested in test_qol_index.py)
     _sysadmin_upsert(_pm10_values())
     report = helpers.call_action("urbanaudit_indicator_show", id="iso37120-2018-8-2", city="kielce")
     assert report["latest"]["value"] == 25.0 and report["latest"]["period"] == "2024"
-    # lower is better: (max - v) / (max - min) x 100 = (25 - 25) / (25 - 20) x 100 = 0 for Kielce
-    assert report["scaled"] == 0.0
-    assert [(r["city"]["name"], r["scaled"]) for r in report["ranking"]] == [
-        ("Białystok", 100.0), ("Lublin", 60.0), ("Kielce", 0.0)]
+    assert report["scaled"] is None and report["scaled_reason"] == "excluded_flags"
+    assert report["latest_flag_classes"] == ["partial"] and report["reference"]["cities"] == 0
+    assert [(r["city"]["name"], r["value"], r["scaled"]) for r in report["ranking"]] == [
+        ("Białystok", 20.0, None), ("Lublin", 22.0, None), ("Kielce", 25.0, None)]
     assert report["trend"]["direction"] == "down" and report["trend"]["good"] is True
 
 
@@ -287,8 +296,12 @@ def test_city_dashboard_composite_is_documented_and_covered(cities):
     env = next(t for t in dashboard["themes"] if t["theme"] == "8")
     pm10 = next(e for e in env["indicators"] if e["indicator"]["code"] == "ISO37120:2018:8.2")
     assert pm10["trend"]["direction"] == "down" and pm10["trend"]["good"] is True
-    assert dashboard["composite"]["value"] == 0.0 and dashboard["composite"]["themes_scored"] == 1
-    assert dashboard["composite"]["indicators_scored"] == 1 and "theme" in dashboard["composite"]["method"]["en"]
+    # one partial value: nothing scored, the composite withheld with its coverage and method
+    composite = dashboard["composite"]
+    assert composite["value"] is None and composite["status"] == "not_enough_data"
+    assert composite["themes_scored"] == 0 and composite["indicators_scored"] == 0
+    assert composite["indicators_with_values"] == 1 and composite["excluded_by_flags"] == 1
+    assert "theme" in composite["method"]["en"]
 
 
 @pytest.mark.usefixtures("with_request_context")

@@ -169,10 +169,24 @@ MATRIX = {
                                    None, 200),
     "urbanaudit_submission_show": (lambda w: {"id": 987654}, _only("member_a", "editor_b", "editor_a", "sysadmin"),
                                    None, 404),
+    # a department's questionnaire: its editors and the team (no year open: the allowed get 404)
+    "urbanaudit_questionnaire_import": (
+        lambda w: {"city": CITY, "year": 2024, "department": "wydzial-a", "dry_run": True},
+        _only("editor_a", "sysadmin"), None, 404),
     "urbanaudit_value_review": (lambda w: {"id": 987654, "decision": "approve"}, _only("sysadmin"), None, 404),
     "urbanaudit_value_submit": (
         lambda w: {"city": CITY, "indicator_code": PRIVATE_CODE, "period": "2003", "value": 5},
         _only("editor_a", "sysadmin"), None, 200),
+    # the city's targets: the analytic team (here: sysadmins) writes them, everyone reads them (public policy)
+    "urbanaudit_target_set": (
+        lambda w: {"city": CITY, "indicator_code": PRIVATE_CODE, "target_value": 10, "target_year": 2030,
+                   "policy_name": "Program ochrony środowiska"}, _only("sysadmin"), None, 200),
+    "urbanaudit_target_delete": (lambda w: {"city": CITY, "indicator_code": PRIVATE_CODE}, _only("sysadmin"), None,
+                                 404),
+    "urbanaudit_target_list": (lambda w: {"city": CITY}, EVERYONE, _check_city_show, 200),
+    "urbanaudit_leadership": (lambda w: {"city": CITY}, EVERYONE, _check_city_show, 200),
+    # the ISO 37120 report: public, published values only; a private indicator only for its department's readers
+    "urbanaudit_iso37120_report": (lambda w: {"city": CITY, "year": 2000}, EVERYONE, _check_city_show, 200),
     "urbanaudit_city_list": (lambda w: {}, EVERYONE, _check_city_list, 200),
     "urbanaudit_city_show": (lambda w: {"id": CITY}, EVERYONE, _check_city_show, 200),
     "urbanaudit_danegovpl_report": (lambda w: {}, EDITORS, _check_danegovpl_report, 200),

@@ -54,6 +54,7 @@ PAGES = [
     ("/indicator/ISO37120:2018:8.2?city=kielce", None, 200),
     ("/city/2661011", None, 200),
     ("/gaps", None, 200),
+    ("/metodologia", None, 200),
     (f"/dataset/{DATASET}", None, 200),
     (f"/dataset/{DATASET}/resource/{{resource}}", None, 200),
     (f"/dataset/groups/{DATASET}", None, 200),
@@ -92,6 +93,14 @@ PAGES = [
     ("/organization/new", ADMIN, 200),
     (f"/organization/edit/{ORG}", ADMIN, 200),
     (f"/organization/members/{ORG}", ADMIN, 200),
+    # the analytic team's audit pages (a sysadmin is on the team)
+    ("/audit", ADMIN, 200),
+    ("/audit/kielce/assignments", ADMIN, 200),
+    # the city's targets: the team's form, and the page for the city's leadership
+    ("/indicator/ISO37120:2018:8.2/target?city=kielce", ADMIN, 200),
+    ("/city/2661011/leadership", None, 200),
+    # the ISO 37120 report of a year
+    ("/city/2661011/iso37120/2024", None, 200),
 ]
 
 

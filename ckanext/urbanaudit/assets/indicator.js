@@ -9,24 +9,51 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  /* One colour per city across every chart of the page: the city's position in the page's city list (the page's
+     own city first), so a city keeps its colour in the trend, the comparison and the map. */
+  function colorOf(d, city, fallback) {
+    var i = (d.cities || []).indexOf(city);
+    return COLORS[(i < 0 ? fallback : i) % COLORS.length];
+  }
+
+  /* A period (indicators/schema.py PERIOD) as a number of years, at the middle of its span: "2020" -> 2020,
+     "2020-03" -> 2020 + (3 - 0.5) / 12, "2020-Q2" -> 2020 + (6 - 1.5) / 12, "2020-H1" -> 2020 + 3 / 12. */
+  function yearOf(period) {
+    var m = /^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$/.exec(String(period));
+    if (!m) { return null; }
+    var year = parseInt(m[1], 10);
+    if (m[2]) { return year + (parseInt(m[2], 10) - 0.5) / 12; }
+    if (m[3]) { return year + (parseInt(m[3], 10) * 3 - 1.5) / 12; }
+    if (m[4]) { return year + (parseInt(m[4], 10) * 6 - 3) / 12; }
+    return year;
+  }
+
   function trendChart(canvas, d) {
-    var periods = [];
-    d.trend.forEach(function (s) { s.points.forEach(function (p) { if (periods.indexOf(p.x) < 0) { periods.push(p.x); } }); });
-    periods.sort();
     var chart = new Chart(canvas, {
       type: "line",
       data: {
-        labels: periods,
         datasets: d.trend.map(function (s, i) {
-          var byPeriod = {};
-          s.points.forEach(function (p) { byPeriod[p.x] = p.y; });
-          return { label: s.label, data: periods.map(function (p) { return p in byPeriod ? byPeriod[p] : null; }),
-                   borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length],
-                   spanGaps: true, tension: 0.1 };
+          var color = colorOf(d, s.city, i);
+          var points = s.points.map(function (p) { return { x: yearOf(p.x), y: p.y, period: p.x }; })
+            .filter(function (p) { return p.x !== null; })
+            .sort(function (a, b) { return a.x - b.x; });
+          // a segment across missing years is dashed: the gap shows in the line as well as on the axis
+          return { label: s.label, city: s.city, data: points, borderColor: color, backgroundColor: color,
+                   spanGaps: true, tension: 0.1,
+                   segment: { borderDash: function (ctx) { return ctx.p1.parsed.x - ctx.p0.parsed.x > 1.001 ? [6, 4] : undefined; } } };
         })
       },
-      options: { animation: false, responsive: true, maintainAspectRatio: false,
-                 scales: { y: { title: { display: !!d.unit, text: d.unit } } } }
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false, parsing: true,
+        scales: {
+          // a linear axis in years: 1991, 1992 and 1995 stand at their true distances (no date adapter needed)
+          x: { type: "linear", ticks: { precision: 0, callback: function (v) { return Number.isInteger(v) ? String(v) : ""; } } },
+          y: { title: { display: !!d.unit, text: d.unit } }
+        },
+        plugins: { tooltip: { callbacks: {
+          title: function (items) { return items.length ? String(items[0].raw.period) : ""; }
+        } } }
+      }
     });
     canvas.setAttribute("data-drawn", String(chart.data.datasets.length));
   }
@@ -36,7 +63,7 @@
       type: "bar",
       data: { labels: d.ranking.map(function (r) { return r.label; }),
               datasets: [{ label: d.unit || "", data: d.ranking.map(function (r) { return r.value; }),
-                           backgroundColor: d.ranking.map(function (r, i) { return COLORS[i % COLORS.length]; }) }] },
+                           backgroundColor: d.ranking.map(function (r, i) { return colorOf(d, r.city, i); }) }] },
       options: { animation: false, indexAxis: "y", responsive: true, maintainAspectRatio: false,
                  plugins: { legend: { display: false } } }
     });
@@ -50,7 +77,7 @@
     if (tiles) { L.tileLayer(tiles, { maxZoom: 18 }).addTo(m); }
     var bounds = [];
     d.points.forEach(function (p, i) {
-      var marker = L.circleMarker([p.lat, p.lon], { radius: 9, color: COLORS[i % COLORS.length], fillOpacity: 0.7 }).addTo(m);
+      var marker = L.circleMarker([p.lat, p.lon], { radius: 9, color: colorOf(d, p.city, i), fillOpacity: 0.7 }).addTo(m);
       // names and units are data, never markup: the tooltip is a text node (Leaflet sets a string as HTML)
       var label = document.createElement("span");
       label.textContent = p.name + (p.value !== null ? ": " + p.value + " " + (d.unit || "") + " (" + p.period + ")" : "");

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ckanext.urbanaudit.demo import audit_year
 from ckanext.urbanaudit.demo import content as demo_content
 from ckanext.urbanaudit.utils import cli_context
 
@@ -48,3 +49,19 @@ def demo_harvest(sources: tuple[str, ...], user: str | None) -> None:
             click.secho(f"  {message}", fg="red", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@demo.command("audit")
+@click.option("--city", default="kielce", show_default=True)
+@click.option("--year", default=2024, show_default=True, type=int, help="The reporting year to fill.")
+@click.option("--password", envvar="URBANAUDIT_ADMIN_PASSWORD", required=True,
+              help="Password of the demo team's new accounts (env URBANAUDIT_ADMIN_PASSWORD).")
+def demo_audit(city: str, year: int, password: str) -> None:
+    """A complete reporting year: synthetic values of every ISO 37120:2014 indicator without a real one, entered
+    through the departments' questionnaires and approved by the analytic team. Idempotent."""
+    try:
+        counts = audit_year.load_year(city, year, password)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.secho(f"Reporting year {year}: {counts['real']} indicators with real values, {counts['submitted']} "
+                f"synthetic values submitted, {counts['approved']} approved.", fg="green")

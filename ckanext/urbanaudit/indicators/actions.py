@@ -18,8 +18,10 @@ from ckan.logic import validate
 from ckan.types import Context, DataDict
 
 from ckanext.urbanaudit import config, utils
+from ckanext.urbanaudit.audit import targets
 from ckanext.urbanaudit.cities.model import City
 from ckanext.urbanaudit.indicators import compute, report, schema, visibility
+from ckanext.urbanaudit.indicators import search as indicator_search
 from ckanext.urbanaudit.indicators.catalogue import CITY, NONE, Indicator, catalogue
 
 # a well-formed data set id (UUID) or URL name: the only source references that reach the search
@@ -66,42 +68,27 @@ def _visible(seen: visibility.Visibility, code: str) -> Indicator:
 @tk.side_effect_free
 @validate(schema.indicator_list)
 def urbanaudit_indicator_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Catalogue entries, filtered and counted by facet.
+    """Catalogue entries, filtered and counted by facet (``indicators/search.py``); facets combine.
 
-    :param q: words to find in the code, names, unit or method (optional)
-    :param standard: e.g. ``ISO 37120:2018`` (optional)
+    :param q: words to find in the code, Polish and English names, definition, unit or method (optional)
+    :param standard: the edition, e.g. ``ISO 37120:2018`` (optional)
     :param theme: ISO 37120:2018 clause 5-23 (optional)
     :param availability: ``source`` (computed from the sources), ``city`` (needs the city's input) or ``none``
+    :param source: where the values come from: ``bdl``, ``eurostat``, ``gios`` or ``city`` (optional)
     :param kind: core, supporting, profile, variable (optional)
+    :param has_value: ``yes`` or ``no``: a value is stored for ``city``, or for any city when no city is given
+    :param city: TERYT code or name of a city, for ``has_value`` (optional)
     :param limit, offset: paging (default 1000, 0)
-    :returns: ``{count, results, facets: {standard, theme, availability, kind}}``
+    :returns: ``{count, results, facets: {theme, standard, availability, source, kind, has_value}}``; hidden
+        indicators are neither listed nor counted
     """
     tk.check_access("urbanaudit_indicator_list", context, data_dict)
-    availability = data_dict.get("availability")
     limit, offset = data_dict["limit"], data_dict["offset"]
     seen = visibility.for_context(context)
-    datasets = seen.datasets
-    entries = [i for i in catalogue().indicators if i.code not in seen.hidden]
-    words = str(data_dict.get("q") or "").lower().split()
-    if words:
-        entries = [i for i in entries if all(w in _haystack(i) for w in words)]
-    filters = {"standard": data_dict.get("standard"), "theme": data_dict.get("theme"),
-               "availability": availability, "kind": data_dict.get("kind")}
-    facets = {}
-    for name in filters:
-        others = [i for i in entries if all(not v or _field(i, k) == str(v) for k, v in filters.items() if k != name)]
-        facets[name] = dict(Counter(_field(i, name) for i in others if _field(i, name)))
-    entries = [i for i in entries if all(not v or _field(i, k) == str(v) for k, v in filters.items())]
-    return {"count": len(entries), "results": [_entry(i, datasets) for i in entries[offset:offset + limit]],
-            "facets": facets}
-
-
-def _field(ind: Indicator, name: str) -> str:
-    return str(getattr(ind, name) or "")
-
-
-def _haystack(ind: Indicator) -> str:
-    return " ".join([ind.code, *ind.name.values(), ind.unit, ind.standard, *ind.method.values()]).lower()
+    found = indicator_search.search(data_dict, seen.hidden, city=data_dict.get("city"))
+    entries = found["entries"]
+    return {"count": len(entries), "results": [_entry(i, seen.datasets) for i in entries[offset:offset + limit]],
+            "facets": found["facets"]}
 
 
 @tk.side_effect_free
@@ -123,6 +110,7 @@ def urbanaudit_indicator_show(context: Context, data_dict: DataDict) -> dict[str
     result = report.indicator_report(ind, city, seen.hidden)
     result["dataset"] = _entry(ind, seen.datasets)["dataset"]
     result["source_datasets"] = _source_datasets(result.pop("source_refs"))
+    result["target"] = targets.for_indicator(ind, city)  # the city's target and the progress toward it
     return result
 
 
@@ -150,7 +138,8 @@ def urbanaudit_city_show(context: Context, data_dict: DataDict) -> dict[str, Any
     """
     tk.check_access("urbanaudit_city_show", context, data_dict)
     city = _city(data_dict.get("id") or data_dict.get("city"))
-    return report.city_dashboard(city, visibility.for_context(context).hidden)
+    hidden = visibility.for_context(context).hidden
+    return {**report.city_dashboard(city, hidden), "targets": targets.for_city(city, hidden)}
 
 
 @tk.side_effect_free

@@ -1,13 +1,10 @@
 """What the indicator pages, the city dashboard and the gaps page show, built from the catalogue and the
 values table (the actions return these dicts; the pages render them, so the API gives the same data).
 
-Scaled value (0-100): min-max over the compared cities (the city and its peers) in the reference period (the
-latest period with a value for the city): ``(v - min) / (max - min) x 100`` when higher is better,
-``(max - v) / (max - min) x 100`` when lower is better; none for neutral indicators, for fewer than two cities
-with a value, or when all values are equal.
-
-Quality-of-life composite: the scaled values of the city's indicators (those with a polarity) are averaged per
-ISO 37120 theme, then the theme means are averaged; coverage says how many indicators and themes it rests on.
+Scaled value (0-100) and quality-of-life composite: the rules are in qol.py (which values count by their flags,
+the reference — every portal city with a counted value of the indicator in the period, from a configured number
+of cities —, and the coverage minimum of the composite); the methodology page /metodologia states them.
+The ranking of the indicator page compares the city with its peers; their scaled values use the same reference.
 """
 from __future__ import annotations
 
@@ -22,22 +19,26 @@ from ckan import model
 
 from ckanext.urbanaudit import config
 from ckanext.urbanaudit.cities.model import City
-from ckanext.urbanaudit.indicators import sources
-from ckanext.urbanaudit.indicators.catalogue import NONE, Indicator, catalogue
+from ckanext.urbanaudit.indicators import qol, sources
+from ckanext.urbanaudit.indicators.catalogue import Indicator, catalogue
 from ckanext.urbanaudit.indicators.store import IndicatorValue
 from ckanext.urbanaudit.indicators.visibility import redact_inputs
 
 SCALING_METHOD = {
-    "en": "Min–max over the compared cities in the reference period: (v − min)/(max − min) × 100 when higher is "
-          "better, (max − v)/(max − min) × 100 when lower is better; not scored when neutral.",
-    "pl": "Min–max wśród porównywanych miast w okresie odniesienia: (v − min)/(max − min) × 100, gdy lepiej wyżej, "
-          "(max − v)/(max − min) × 100, gdy lepiej niżej; wskaźniki neutralne nie są skalowane.",
+    "en": "Min–max against every city in the portal with a counted value of the indicator in the reference period "
+          "(the city's latest period): (v − min)/(max − min) × 100 when higher is better, (max − v)/(max − min) × "
+          "100 when lower is better; not scaled when neutral, when too few cities have a value, or when the value "
+          "does not count by its flags.",
+    "pl": "Min–max względem wszystkich miast portalu, które mają wliczaną wartość wskaźnika w okresie odniesienia "
+          "(ostatnim okresie miasta): (v − min)/(max − min) × 100, gdy lepiej wyżej, (max − v)/(max − min) × 100, "
+          "gdy lepiej niżej; bez skalowania, gdy wskaźnik jest neutralny, gdy zbyt mało miast ma wartość lub gdy "
+          "wartość nie jest wliczana z powodu oznaczeń.",
 }
 COMPOSITE_METHOD = {
     "en": "Scaled values (0–100) of the city's indicators averaged per ISO 37120 theme, then the theme means "
-          "averaged (each theme counts once). Neutral indicators and those without peers' values are left out.",
+          "averaged (each theme counts once); shown only when the coverage reaches the configured minimum.",
     "pl": "Wartości skalowane (0–100) wskaźników miasta uśrednione w każdym obszarze ISO 37120, a następnie "
-          "średnia z obszarów (każdy obszar liczy się raz). Bez wskaźników neutralnych i bez danych porównawczych.",
+          "średnia z obszarów (każdy obszar liczy się raz); podawany tylko przy wymaganym minimalnym pokryciu.",
 }
 
 
@@ -79,18 +80,38 @@ def is_stale(period: str | None, today: date | None = None) -> bool:
     return int(period[:4]) < (today or datetime.now(UTC).date()).year - stale_after_years()
 
 
-def scale(values: dict[str, float], polarity: str) -> tuple[dict[str, float], str | None]:
-    """Scaled 0-100 values per city, or an empty dict and the reason none can be given."""
+def _rows_in_periods(pairs: Collection[tuple[str, str]]) -> list[Any]:
+    """Every portal city's rows of the given (indicator code, period) pairs."""
+    if not pairs:
+        return []
+    table = IndicatorValue.__table__
+    query = sa.select(table).where(sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs))).order_by(
+        table.c.indicator_code, table.c.city_teryt, table.c.period)
+    return model.Session.execute(query).fetchall()
+
+
+def references(pairs: Collection[tuple[str, str]], hidden: Collection[str],
+               rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(code, period): reference}: the counted values of every portal city (its preferred source) in the period."""
+    values: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for (code, teryt), by_period in best_series(_rows_in_periods(pairs), hidden).items():
+        for period, v in by_period.items():
+            if qol.counts(v, rule):
+                values[(code, period)][teryt] = v["value"]
+    return {pair: qol.reference(values.get(pair, {}), pair[1], rule) for pair in pairs}
+
+
+def scaled_value(v: dict | None, ref: dict | None, polarity: str, rule: qol.Rules) -> tuple[float | None, str]:
+    """A value's scaled 0-100 value against its reference, or None and why: no_value, neutral, excluded_flags
+    (its flags do not count), too_few_cities, all_equal."""
+    if not v or v["value"] is None or ref is None:
+        return None, "no_value"
     if polarity == "neutral":
-        return {}, "neutral"
-    if len(values) < 2:
-        return {}, "too_few_cities"
-    low, high = min(values.values()), max(values.values())
-    if high == low:
-        return {}, "all_equal"
-    if polarity == "higher":
-        return {c: round((v - low) / (high - low) * 100, 1) for c, v in values.items()}, None
-    return {c: round((high - v) / (high - low) * 100, 1) for c, v in values.items()}, None
+        return None, "neutral"
+    if not qol.counts(v, rule):
+        return None, "excluded_flags"
+    scaled, reason = qol.scale(v["value"], ref, polarity)
+    return scaled, reason or ""
 
 
 def trend(latest: dict | None, previous: dict | None, polarity: str) -> dict[str, Any] | None:
@@ -111,6 +132,7 @@ def compared_cities(city: City) -> list[City]:
 def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dict[str, Any]:
     """Everything the indicator page shows for one city and its peers (``ind`` must be visible to the caller;
     ``hidden``: the codes the caller may not see, see visibility.py)."""
+    rule = qol.rules()
     cities = compared_cities(city)
     teryts = [c.teryt for c in cities]
     series = best_series(_rows([ind.code], teryts), hidden)
@@ -122,29 +144,29 @@ def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dic
                          "latest": with_value[-1] if with_value else None,
                          "previous": with_value[-2] if len(with_value) > 1 else None})
     home = per_city[0]
-    reference = home["latest"]["period"] if home["latest"] else None
-    in_reference = {}
-    if reference:
-        for entry in per_city:
-            row = next((v for v in entry["series"] if v["period"] == reference and v["value"] is not None), None)
-            if row:
-                in_reference[entry["city"]["teryt"]] = row["value"]
-    scaled, reason = scale(in_reference, ind.polarity)
-    ranking = sorted(
-        ({"city": e["city"], "value": in_reference[e["city"]["teryt"]],
-          "scaled": scaled.get(e["city"]["teryt"])} for e in per_city if e["city"]["teryt"] in in_reference),
-        key=lambda r: -(r["scaled"] if r["scaled"] is not None else r["value"]) if ind.polarity != "lower"
-        else (r["value"]))
+    period = home["latest"]["period"] if home["latest"] else None
+    ref = references([(ind.code, period)], hidden, rule)[(ind.code, period)] if period else None
+    ranking = []
+    for entry in per_city:
+        row = next((v for v in entry["series"] if v["period"] == period and v["value"] is not None), None)
+        if row:
+            ranking.append({"city": entry["city"], "value": row["value"],
+                            "scaled": scaled_value(row, ref, ind.polarity, rule)[0],
+                            "flag_classes": qol.flag_classes(row["flags"])})
+    ranking.sort(key=lambda r: -r["value"] if ind.polarity != "lower" else r["value"])
+    scaled, reason = scaled_value(home["latest"], ref, ind.polarity, rule)
     flags = sorted({f for e in per_city for v in e["series"] for f in v["flags"]})
     return {
         "indicator": ind.as_dict(),
         "city": city.as_dict(),
-        "reference_period": reference,
+        "reference_period": period,
         "latest": home["latest"],
+        "latest_flag_classes": qol.flag_classes(home["latest"]["flags"]) if home["latest"] else [],
         "trend": trend(home["latest"], home["previous"], ind.polarity),
-        "stale": is_stale(reference) if reference else None,
-        "scaled": scaled.get(city.teryt),
-        "scaled_reason": reason if city.teryt not in scaled else None,
+        "stale": is_stale(period) if period else None,
+        "scaled": scaled,
+        "scaled_reason": reason or None,
+        "reference": ref,
         "scaling_method": SCALING_METHOD,
         "ranking": ranking,
         "cities": [{"city": e["city"], "series": e["series"], "latest": e["latest"]} for e in per_city],
@@ -154,54 +176,85 @@ def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dic
     }
 
 
+def _dashboard_entry(ind: Indicator, with_value: list[dict], in_period: dict[str, float], *, city: City,
+                     ref: dict[str, Any], rule: qol.Rules) -> dict[str, Any]:
+    latest = with_value[-1]
+    scaled, reason = scaled_value(latest, ref, ind.polarity, rule)
+    return {
+        "indicator": {"code": ind.code, "name": ind.name, "unit": ind.unit, "polarity": ind.polarity,
+                      "kind": ind.kind, "slug": ind.slug},
+        "latest": latest, "trend": trend(latest, with_value[-2] if len(with_value) > 1 else None, ind.polarity),
+        "scaled": scaled, "scaled_reason": reason or None, "reference": ref,
+        "counted": qol.counts(latest, rule), "flag_classes": qol.flag_classes(latest["flags"]),
+        "peers": {t: v for t, v in in_period.items() if t != city.teryt},
+        "stale": is_stale(latest["period"]),
+    }
+
+
 def city_dashboard(city: City, hidden: Collection[str], per_theme: int = 4) -> dict[str, Any]:
-    """Headline indicators per theme with trends, scaled values, and the quality-of-life composite, all
-    without the ``hidden`` indicators (the codes the caller may not see, see visibility.py)."""
+    """Headline indicators per theme with trends, scaled values, and the quality-of-life composite (withheld
+    below the coverage minimum, with what is missing), all without the ``hidden`` indicators (the codes the
+    caller may not see, see visibility.py). Every catalogue indicator with a theme that has a value shows,
+    whatever its source."""
     cat = catalogue()
+    rule = qol.rules()
     cities = compared_cities(city)
     teryts = [c.teryt for c in cities]
-    scorable = [i for i in cat.indicators if i.theme and i.kind != "variable" and i.availability != NONE
-                and i.code not in hidden]
+    scorable = [i for i in cat.indicators if i.theme and i.kind != "variable" and i.code not in hidden]
     series = best_series(_rows([i.code for i in scorable], teryts), hidden)
+    latest_of: dict[str, list[dict]] = {}
+    for ind in scorable:
+        with_value = [v for _, v in sorted(series.get((ind.code, city.teryt), {}).items()) if v["value"] is not None]
+        if with_value:
+            latest_of[ind.code] = with_value
+    refs = references({(code, vs[-1]["period"]) for code, vs in latest_of.items()}, hidden, rule)
     themes: dict[str, list[dict]] = defaultdict(list)
     for ind in scorable:
-        mine = series.get((ind.code, city.teryt), {})
-        with_value = [v for _, v in sorted(mine.items()) if v["value"] is not None]
-        if not with_value:
+        if ind.code not in latest_of:
             continue
-        latest = with_value[-1]
+        period = latest_of[ind.code][-1]["period"]
         in_period = {t: v["value"] for t in teryts
-                     if (v := series.get((ind.code, t), {}).get(latest["period"])) and v["value"] is not None}
-        scaled, _ = scale(in_period, ind.polarity)
-        themes[ind.theme].append({
-            "indicator": {"code": ind.code, "name": ind.name, "unit": ind.unit, "polarity": ind.polarity,
-                          "kind": ind.kind, "slug": ind.slug},
-            "latest": latest, "trend": trend(latest, with_value[-2] if len(with_value) > 1 else None, ind.polarity),
-            "scaled": scaled.get(city.teryt), "peers": {t: v for t, v in in_period.items() if t != city.teryt},
-            "stale": is_stale(latest["period"]),
-        })
+                     if (v := series.get((ind.code, t), {}).get(period)) and v["value"] is not None}
+        themes[ind.theme].append(_dashboard_entry(ind, latest_of[ind.code], in_period, city=city,
+                                                  ref=refs[(ind.code, period)], rule=rule))
     kind_order = {"core": 0, "supporting": 1, "profile": 2, "unknown": 3}
     theme_scores, headline = {}, []
+    same = qol.same_indicator(cat)
     for clause in sorted(themes, key=int):
         entries = themes[clause]
-        scores = [e["scaled"] for e in entries if e["scaled"] is not None]
-        if scores:
-            theme_scores[clause] = round(fmean(scores), 1)
+        # one indicator in several editions (same_as) counts once: the mean of its scaled values
+        by_indicator: dict[str, list[float]] = defaultdict(list)
+        for e in entries:
+            if e["scaled"] is not None:
+                by_indicator[same.get(e["indicator"]["code"], e["indicator"]["code"])].append(e["scaled"])
+        if by_indicator:
+            theme_scores[clause] = round(fmean(fmean(v) for v in by_indicator.values()), 1)
         entries.sort(key=lambda e: (e["scaled"] is None, kind_order.get(e["indicator"]["kind"], 9),
                                     e["indicator"]["code"]))
         headline.append({"theme": clause, "name": cat.themes[clause], "score": theme_scores.get(clause),
                          "indicators": entries[:per_theme], "count": len(entries)})
-    scored = sum(1 for entries in themes.values() for e in entries if e["scaled"] is not None)
+    entries = [e for found in themes.values() for e in found]
+    counted = {e["indicator"]["code"] for e in entries if e["counted"]}
+    cover = qol.coverage(cat, theme_scores, counted, hidden)
+    shown = cover["status"] == "ok" and bool(theme_scores)
     return {
         "city": city.as_dict(),
         "peers": [c.as_dict() for c in cities[1:]],
         "themes": headline,
         "composite": {
-            "value": round(fmean(theme_scores.values()), 1) if theme_scores else None,
+            "status": cover["status"],
+            "value": round(fmean(theme_scores.values()), 1) if shown else None,
             "themes_scored": len(theme_scores), "themes_total": len(cat.themes),
-            "indicators_scored": scored,
-            "indicators_with_values": sum(len(v) for v in themes.values()),
+            "indicators_scored": sum(1 for e in entries if e["scaled"] is not None),
+            "indicators_with_values": len(entries),
+            "indicators_counted": len(counted),
             "indicators_scorable": sum(1 for i in scorable if i.polarity != "neutral"),
+            "marked": {c: sum(1 for e in entries if e["scaled"] is not None and c in e["flag_classes"])
+                       for c in rule.count_flags},
+            "excluded_by_flags": sum(1 for e in entries if not e["counted"]),
+            "coverage": {"themes": cover["themes"], "core": cover["core"]},
+            "rules": cover["rules"],
+            "reference": {"basis": qol.REFERENCE_BASIS, "min_cities": rule.min_reference_cities},
             "method": COMPOSITE_METHOD,
         },
     }

@@ -15,6 +15,7 @@ from ckanext.urbanaudit.indicators.catalogue import CITY, NONE, SOURCE
 from ckanext.urbanaudit.logic.schema import comma_list, one_of, paging
 
 AVAILABILITY = (SOURCE, CITY, NONE)
+HAS_VALUE = ("yes", "no")
 MAX_LIST = 1000
 MAX_SERIES = 10000
 MAX_BATCH = 5000
@@ -114,6 +115,9 @@ def indicator_list(ignore_missing: Validator, unicode_safe: Validator, ignore: V
         "kind": [ignore_missing, unicode_safe],
         "availability": [ignore_missing,
                          one_of(AVAILABILITY, lambda: tk._("Availability is one of: source, city, none."))],
+        "source": [ignore_missing, unicode_safe],
+        "has_value": [ignore_missing, one_of(HAS_VALUE, lambda: tk._("has_value is yes or no."))],
+        "city": [ignore_missing, _city],
         "limit": [paging(MAX_LIST, MAX_LIST, lambda: tk._("The limit must be a whole number from 1 to {n}.").format(
             n=MAX_LIST))],
         "offset": [],

@@ -14,10 +14,14 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 import flask
+from ckan.lib.helpers import Page
 from werkzeug.wrappers import Response as BaseResponse
 
 from ckanext.urbanaudit import config as ua_config
+from ckanext.urbanaudit.indicators import qol, visibility
 from ckanext.urbanaudit.indicators.catalogue import catalogue, city_points
+from ckanext.urbanaudit.inventory import search as inventory_search
+from ckanext.urbanaudit.logic import pages
 from ckanext.urbanaudit.utils import page_lang, spreadsheet_safe, user_context
 
 indicators = flask.Blueprint("urbanaudit_indicators", __name__)
@@ -42,28 +46,35 @@ def _api_url(action: str, params: dict[str, Any]) -> str:
 
 
 def _call(action: str, data: dict) -> Any:
-    try:
-        return tk.get_action(action)(user_context(), data)
-    except tk.ObjectNotFound as e:
-        return tk.abort(404, str(e.message or tk._("Not found")))
-    except tk.ValidationError as e:
-        return tk.abort(400, "; ".join(f"{k}: {v}" for k, v in e.error_summary.items()))
+    return pages.call(action, data)
+
+
+FILTERS = ("q", "standard", "theme", "availability", "source", "kind", "has_value", "city")
+PAGE_SIZE = 50
 
 
 @indicators.route("/indicator", strict_slashes=False)
 def catalogue_page() -> str | flask.Response:
+    """The catalogue's own search (``indicators/search.py``); the CSV and JSON downloads hold every match."""
     args = flask.request.args
-    data = {k: args.get(k) for k in ("q", "standard", "theme", "availability", "kind") if args.get(k)}
-    result = _call("urbanaudit_indicator_list", data)
-    if args.get("format") == "json":
+    data: dict[str, Any] = {k: args.get(k) for k in FILTERS if args.get(k)}
+    fmt = args.get("format")
+    page = tk.h.get_page_number(args) if fmt not in ("json", "csv") else 1
+    paged = {} if fmt in ("json", "csv") else {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    result = _call("urbanaudit_indicator_list", {**data, **paged})
+    if fmt == "json":
         return _json(result, "indicators.json")
-    if args.get("format") == "csv":
+    if fmt == "csv":
         rows = [["code", "standard", "theme", "kind", "name_pl", "name_en", "unit", "polarity", "availability"]]
         rows += [[i["code"], i["standard"], i["theme"] or "", i["kind"], i["name"].get("pl", ""),
                   i["name"].get("en", ""), i["unit"], i["polarity"], i["availability"]] for i in result["results"]]
         return _csv(rows, "indicators.csv")
+    pager = Page(collection=result["results"], page=page, items_per_page=PAGE_SIZE, item_count=result["count"],
+                 presliced_list=True,
+                 url=lambda **kw: tk.h.url_for("urbanaudit_indicators.catalogue_page", **data, **kw))
     return tk.render("urbanaudit/indicators/catalogue.html", {
-        "result": result, "filters": data, "lang": page_lang(), "themes": catalogue().themes,
+        "result": result, "filters": data, "lang": page_lang(), "themes": catalogue().themes, "pager": pager,
+        "cities": _cities(), "datasets_matching": inventory_search.datasets_matching(data.get("q")),
         "api_url": _api_url("urbanaudit_indicator_list", data)})
 
 
@@ -86,9 +97,13 @@ def read(code: str) -> str | flask.Response:
                              json.dumps(v["inputs"], ensure_ascii=False) if v["inputs"] else "", v["computed_at"]])
         return _csv(rows, f"{slug}.csv")
     chart = {
-        "trend": [{"label": e["city"]["name"], "points": [{"x": v["period"], "y": v["value"]} for v in e["series"]
-                                                           if v["value"] is not None]} for e in report["cities"]],
-        "ranking": [{"label": r["city"]["name"], "value": r["value"]} for r in report["ranking"]],
+        # "city" (TERYT) keys one colour per city across the charts: the page's cities in order, its own city first
+        "cities": [e["city"]["teryt"] for e in report["cities"]],
+        "trend": [{"label": e["city"]["name"], "city": e["city"]["teryt"],
+                   "points": [{"x": v["period"], "y": v["value"]} for v in e["series"] if v["value"] is not None]}
+                  for e in report["cities"]],
+        "ranking": [{"label": r["city"]["name"], "city": r["city"]["teryt"], "value": r["value"]}
+                    for r in report["ranking"]],
         "unit": report["indicator"]["unit"],
         "points": [p for e in report["cities"]
                    if (p := _city_point(e["city"]["teryt"], e["city"]["name"], e["latest"]))],
@@ -113,7 +128,7 @@ def _city_point(teryt: str, name: str, latest: dict | None) -> dict | None:
     point = city_points().get(teryt)
     if not point:
         return None
-    return {"name": name, "lat": point[0], "lon": point[1], "value": latest["value"] if latest else None,
+    return {"name": name, "city": teryt, "lat": point[0], "lon": point[1], "value": latest["value"] if latest else None,
             "period": latest["period"] if latest else None}
 
 
@@ -157,3 +172,10 @@ def gaps() -> str | flask.Response:
     return tk.render("urbanaudit/indicators/gaps.html", {
         "r": report, "lang": page_lang(),
         "api_url": _api_url("urbanaudit_gaps", {"city": city_name})})
+
+
+@indicators.route("/metodologia")
+def methodology() -> str:
+    """How the scaled values and the quality-of-life composite are made (rules and figures: indicators/qol.py)."""
+    data = qol.methodology(visibility.for_context(user_context()).hidden)
+    return tk.render("urbanaudit/indicators/methodology.html", {"m": data, "lang": page_lang()})

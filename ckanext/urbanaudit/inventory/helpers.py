@@ -1,11 +1,22 @@
-"""Template helpers of the inventory forms."""
+"""Template helpers of the inventory forms and of the data-set search."""
 from __future__ import annotations
 
 from typing import Any
 
+import ckan.plugins.toolkit as tk
+
 from ckanext.urbanaudit import vocabularies
+from ckanext.urbanaudit.utils import user_context
 
 
 def urbanaudit_vocabulary_choices(field: dict[str, Any]) -> list[dict]:
     """scheming ``choices_helper``: the choices of the vocabulary the field names."""
     return vocabularies.choices(field["vocabulary"])
+
+
+def urbanaudit_indicators_matching(q: str | None) -> int:
+    """How many catalogue entries the indicator search (/indicator?q=...) finds for ``q``, as the visitor may see
+    them (the data-set search page points there); 0 without a query."""
+    if not (q or "").strip():
+        return 0
+    return tk.get_action("urbanaudit_indicator_list")(user_context(), {"q": q, "limit": 1})["count"]

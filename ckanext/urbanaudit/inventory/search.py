@@ -1,9 +1,13 @@
-"""The catalogue's search: facets of the inventory with Polish/English labels (called by plugin.py)."""
+"""The catalogue's search: facets of the inventory with Polish/English labels, and the data-set pages kept to
+data sets (called by plugin.py)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import flask
+from ckan.lib.search import SearchError
 
 from ckanext.urbanaudit import utils, vocabularies
 
@@ -11,6 +15,16 @@ from ckanext.urbanaudit import utils, vocabularies
 # single-valued ``*`` field; each value goes to the stock multi-valued ``vocab_*``
 # dynamic field as well, so the catalogue can facet and filter on one value.
 MULTI_VALUED = ("theme", "iso37120_theme", "urban_audit_domain")
+
+# The portal's pages that list data sets: CKAN's data-set search (/dataset) and a department's or group's page.
+# CKAN's /dataset shows every dataset type unless ``ckan.search.show_all_types`` says otherwise (its default,
+# ``dataset``, shows them all there) and the department pages never filter by type, so the indicator records
+# (type ``indicator``, the catalogue's entries, listed at /indicator) are kept out of these pages here. The Action
+# API (``package_search``), DCAT and the dane.gov.pl feed keep CKAN's behaviour.
+DATASET_PAGES = frozenset({"dataset.search", "organization.read", "group.read"})
+NOT_INDICATOR = "-dataset_type:indicator"
+# a filter asking for a dataset type (not one leaving a type out, as ckanext-harvest's ``-dataset_type:harvest``)
+ASKS_FOR_TYPE = re.compile(r"(?:^|[\s(+])dataset_type:")
 
 # facet field -> vocabulary naming its values
 VOCABULARY_FACETS = {"vocab_theme": "data-theme", "vocab_iso37120_theme": "iso37120-theme",
@@ -46,6 +60,34 @@ def dataset_facets(facets_dict: dict[str, str], package_type: str) -> dict[str, 
     facets_dict.clear()
     facets_dict.update(ordered)
     return facets_dict
+
+
+def on_dataset_page() -> bool:
+    """Whether the search runs for one of the portal's data-set pages (not for the API or any other page)."""
+    return flask.has_request_context() and flask.request.endpoint in DATASET_PAGES
+
+
+def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
+    """On the data-set pages, data sets only: indicator records are left out unless the visitor filters on the
+    dataset type explicitly (``?dataset_type=indicator``)."""
+    fq = str(search_params.get("fq") or "")
+    if on_dataset_page() and not ASKS_FOR_TYPE.search(fq):
+        search_params["fq"] = f"{fq} {NOT_INDICATOR}".strip()
+    return search_params
+
+
+def datasets_matching(q: str | None) -> int | None:
+    """How many data sets the data-set search (/dataset?q=...) finds for ``q``, as the visitor sees them; None
+    without a query or when the search refuses it."""
+    if not (q or "").strip():
+        return None
+    try:
+        found = tk.get_action("package_search")(utils.user_context(), {
+            "q": q, "fq": "+dataset_type:dataset", "rows": 0,
+            "include_private": tk.config.get("ckan.search.default_include_private")})
+    except (SearchError, tk.ValidationError):
+        return None
+    return found["count"]
 
 
 def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,9 @@ from typing import Any
 
 from ckanext.urbanaudit.audit import actions as audit_actions
 from ckanext.urbanaudit.audit import auth as audit_auth
+from ckanext.urbanaudit.audit import questionnaire_actions, questionnaire_auth, target_actions, target_auth
+from ckanext.urbanaudit.audit import report_actions as iso_report_actions
+from ckanext.urbanaudit.audit import report_auth as iso_report_auth
 from ckanext.urbanaudit.cities import actions as city_actions
 from ckanext.urbanaudit.cities import auth as city_auth
 from ckanext.urbanaudit.danegovpl import actions as danegovpl_actions
@@ -22,9 +25,12 @@ from ckanext.urbanaudit.inventory import auth as inventory_auth
 from ckanext.urbanaudit.quality import actions as quality_actions
 from ckanext.urbanaudit.quality import auth as quality_auth
 
-ACTION_MODULES = (audit_actions, city_actions, danegovpl_actions, indicator_actions, value_actions, inventory_actions,
-                  quality_actions)
-AUTH_MODULES = (audit_auth, city_auth, danegovpl_auth, indicator_auth, value_auth, inventory_auth, quality_auth)
+ACTION_MODULES = (audit_actions, questionnaire_actions, target_actions, iso_report_actions,
+                  city_actions, danegovpl_actions, indicator_actions, value_actions,
+                  inventory_actions, quality_actions)
+AUTH_MODULES = (audit_auth, questionnaire_auth, target_auth, iso_report_auth,
+                city_auth, danegovpl_auth, indicator_auth, value_auth, inventory_auth,
+                quality_auth)
 
 
 def public_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:

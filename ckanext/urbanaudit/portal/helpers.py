@@ -26,3 +26,14 @@ def urbanaudit_city_extent() -> str:
 def urbanaudit_home() -> dict[str, Any]:
     """What the home page shows (see ckanext.urbanaudit.portal.home)."""
     return home.summary(user_context()["user"] or None, page_lang())
+
+
+def urbanaudit_flag_label(flag: str) -> str:
+    """A value's flag as the reader's language says it; unknown codes (a source's own) as they are."""
+    labels = {
+        "synthetic": tk._("synthetic value (demo)"),
+        "provisional": tk._("provisional"),
+        "estimated": tk._("estimated"),
+        "partial": tk._("partial"),
+    }
+    return labels.get(flag, flag)
