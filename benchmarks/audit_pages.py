@@ -90,6 +90,9 @@ def main() -> None:
     print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, `ckan run --threaded` "
           f"(one process each) on loopback\n")
     print_table(results, baseline, width=38)
+    base = results[baseline]["p95"]
+    for label in list(results)[1:]:
+        print(f"p95 ratio {label}: {results[label]['p95'] / base:.2f}")
     print("\nratio = target / stock CKAN's dataset page (target: p95 ratio ≤ 1.0)")
 
 

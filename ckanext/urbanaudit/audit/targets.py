@@ -41,8 +41,12 @@ STATUSES = (ACHIEVED, ON_TRACK, OFF_TRACK, NO_DATA)
 def published(code: str, teryt: str) -> list[dict[str, Any]]:
     """The city's published values of ``code`` with a value, one per period (the preferred source), oldest
     first; yearly periods only when there are any."""
+    return _one_per_period(store.series(code, cities=[teryt]))
+
+
+def _one_per_period(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     best: dict[str, dict] = {}
-    for row in store.series(code, cities=[teryt]):
+    for row in rows:
         if row["value"] is not None and sources.preferred(best.get(row["period"]), row):
             best[row["period"]] = row
     yearly = [p for p in best if len(p) == 4]
@@ -97,10 +101,11 @@ def _indicator_dict(ind: Indicator) -> dict[str, Any]:
             "theme": ind.theme, "kind": ind.kind, "standard": ind.standard}
 
 
-def with_progress(row: Target, ind: Indicator) -> dict[str, Any]:
+def with_progress(row: Target, ind: Indicator, values: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``values``: the city's stored values of the indicator when the caller has read them already."""
     target = row.as_dict()
-    return {**target, "indicator": _indicator_dict(ind),
-            "progress": progress(target, published(ind.code, row.city_teryt), ind.polarity)}
+    values = published(ind.code, row.city_teryt) if values is None else _one_per_period(values)
+    return {**target, "indicator": _indicator_dict(ind), "progress": progress(target, values, ind.polarity)}
 
 
 def get(teryt: str, code: str) -> Target | None:
@@ -120,9 +125,7 @@ def for_city(city: City, hidden: Collection[str], code: str | None = None) -> li
     query = model.Session.query(Target).filter_by(city_teryt=city.teryt)
     if code:
         query = query.filter_by(indicator_code=code)
-    out = []
-    for row in query.order_by(Target.indicator_code):
-        ind = cat.get(row.indicator_code)
-        if ind is not None and ind.code not in hidden:
-            out.append(with_progress(row, ind))
-    return out
+    rows = [(row, ind) for row in query.order_by(Target.indicator_code)
+            if (ind := cat.get(row.indicator_code)) is not None and ind.code not in hidden]
+    values = store.city_values(city.teryt, [ind.code for _, ind in rows])
+    return [with_progress(row, ind, values[ind.code]) for row, ind in rows]

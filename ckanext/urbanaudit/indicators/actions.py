@@ -150,6 +150,7 @@ def urbanaudit_gaps(context: Context, data_dict: DataDict) -> dict[str, Any]:
     them; counts per owning department.
 
     :param city: TERYT code or slug (default: the portal's city)
+    :param datasets: list the data sets that could feed each theme (default true)
     """
     tk.check_access("urbanaudit_gaps", context, data_dict)
     city = _city(data_dict.get("city"))
@@ -178,7 +179,7 @@ def urbanaudit_gaps(context: Context, data_dict: DataDict) -> dict[str, Any]:
         rows.append(row)
         by_theme[ind.theme or ""].append(row)
     feeding = defaultdict(list)
-    for pkg in _public_datasets("+dataset_type:dataset"):
+    for pkg in _public_datasets("+dataset_type:dataset") if data_dict["datasets"] else []:
         for clause in _themes_of(pkg):
             feeding[clause].append({"name": pkg["name"], "title": pkg["title"],
                                     "organization": (pkg.get("organization") or {}).get("title")})

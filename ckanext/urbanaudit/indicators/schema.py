@@ -137,8 +137,10 @@ def city_show(ignore_missing: Validator, unicode_safe: Validator, ignore: Valida
 
 
 @validator_args
-def gaps(ignore_missing: Validator, unicode_safe: Validator, ignore: Validator) -> Schema:
-    return {"city": [ignore_missing, unicode_safe], "__extras": [ignore]}
+def gaps(ignore_missing: Validator, unicode_safe: Validator, ignore: Validator, default: ValidatorFactory,
+         boolean_validator: Validator) -> Schema:
+    return {"city": [ignore_missing, unicode_safe], "datasets": [default(True), boolean_validator],
+            "__extras": [ignore]}
 
 
 @validator_args

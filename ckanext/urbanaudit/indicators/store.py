@@ -101,3 +101,16 @@ def _row_dict(row: Any) -> dict[str, Any]:
         "inputs": list(row.inputs or []),
         "computed_at": row.computed_at.isoformat() if row.computed_at else None,
     }
+
+
+def city_values(teryt: str, codes: list[str]) -> dict[str, list[dict]]:
+    """Every stored value of a city for each of ``codes``, in one query (by code, ordered by period)."""
+    out: dict[str, list[dict]] = {code: [] for code in codes}
+    if not codes:
+        return out
+    table = IndicatorValue.__table__
+    query = sa.select(table).where(table.c.city_teryt == teryt, table.c.indicator_code.in_(codes)).order_by(
+        table.c.indicator_code, table.c.period, table.c.source)
+    for row in model.Session.execute(query):
+        out[row.indicator_code].append(_row_dict(row))
+    return out
