@@ -14,9 +14,11 @@ from pathlib import Path
 
 import ckan.plugins.toolkit as tk
 import pytest
+from ckan.lib import jobs
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -37,6 +39,10 @@ class _QuietHandler(WSGIRequestHandler):
 @pytest.fixture
 def server(app, monkeypatch):
     """The test app's WSGI application served by werkzeug in a thread (its site URL is the server's)."""
+    # RQ keeps its Redis connection per thread and CKAN connects once, when the first queue is made: make it here,
+    # in the test's thread, or a job enqueued by a page served in the server's thread leaves the test's thread
+    # without a connection for every later worker of the session
+    jobs.get_queue()
     httpd = make_server("127.0.0.1", 0, app.app, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{httpd.server_port}"
     monkeypatch.setitem(tk.config, "ckan.site_url", url)
@@ -110,6 +116,15 @@ def open_page(driver, url: str, name: str, ready: str = "footer") -> None:
     driver.get(url)
     wait_loaded(driver, ready)
     screenshot(driver, name)
+
+
+def login(driver, server: str, user: str, password: str) -> None:
+    """Log ``user`` in through CKAN's real login form (cookies of an earlier user dropped first)."""
+    driver.delete_all_cookies()
+    open_page(driver, f"{server}/user/login", f"login-{user}")
+    driver.find_element(By.ID, "field-login").send_keys(user)
+    with page_change(driver):
+        driver.find_element(By.ID, "field-password").send_keys(password, Keys.ENTER)
 
 
 def axe_violations(driver, impacts=SERIOUS) -> list[dict]:

@@ -139,3 +139,35 @@ def qol_count_flags() -> list[str]:
 def qol_min_reference_cities() -> int:
     """Portal cities with a counted value in the period needed before an indicator's value is scaled."""
     return int(tk.config["ckanext.urbanaudit.qol.min_reference_cities"])
+
+
+def site_id() -> str:
+    """CKAN's ``ckan.site_id``: keeps the keys of several sites apart in a shared Redis."""
+    return tk.config["ckan.site_id"]
+
+
+def requests_anonymous() -> bool:
+    """Anonymous visitors may file data requests."""
+    return tk.asbool(tk.config["ckanext.urbanaudit.requests.anonymous"])
+
+
+def requests_rate_limit() -> tuple[int, int]:
+    """Data requests allowed per window: (count, seconds) from ``count/seconds``."""
+    count, _, seconds = str(tk.config["ckanext.urbanaudit.requests.rate_limit"]).partition("/")
+    return int(count), int(seconds or 3600)
+
+
+def comments_moderation() -> bool:
+    """Comments wait for a moderator's approval before they are public."""
+    return tk.asbool(tk.config["ckanext.urbanaudit.comments.moderation"])
+
+
+def comments_rate_limit() -> tuple[int, int]:
+    """At most this many comments (first) per window of seconds (second) from one user; 0 comments: no limit."""
+    count, _, seconds = str(tk.config["ckanext.urbanaudit.comments.rate_limit"]).partition("/")
+    return int(count.strip() or 0), int(seconds.strip() or 3600)
+
+
+def guide_text(slug: str, lang: str) -> str:
+    """A sysadmin's Markdown text of a guide page in a language ("" when the shipped default is used)."""
+    return str(tk.config.get(f"ckanext.urbanaudit.guide.{slug}.{lang}") or "")

@@ -6,14 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ckanext.urbanaudit.audit import helpers as audit_helpers
+from ckanext.urbanaudit.comments import helpers as comment_helpers
 from ckanext.urbanaudit.inventory import helpers as inventory_helpers
 from ckanext.urbanaudit.logic.collect import public_functions
 from ckanext.urbanaudit.portal import helpers as portal_helpers
 from ckanext.urbanaudit.quality import helpers as quality_helpers
+from ckanext.urbanaudit.research import helpers as research_helpers
 
 
 def get_helpers() -> dict[str, Callable[..., Any]]:
     found: dict[str, Callable[..., Any]] = {}
-    for module in (audit_helpers, inventory_helpers, portal_helpers, quality_helpers):
+    for module in (audit_helpers, comment_helpers, inventory_helpers, portal_helpers, quality_helpers,
+                   research_helpers):
         found.update(public_functions(module))
     return found

@@ -17,11 +17,14 @@ from ckan.types import Context
 from ckanext.urbanaudit import cli, helpers, views
 from ckanext.urbanaudit.inventory import form_pages, search, validators
 from ckanext.urbanaudit.logic import collect
+from ckanext.urbanaudit.portal import guides
 from ckanext.urbanaudit.quality import hooks as quality
+from ckanext.urbanaudit.research import validators as research_validators
 
 
 @tk.blanket.config_declarations
-@tk.blanket.validators(lambda: collect.public_functions(validators))
+@tk.blanket.validators(lambda: {**collect.public_functions(validators),
+                                **collect.public_functions(research_validators)})
 @tk.blanket.actions(collect.get_actions)
 @tk.blanket.auth_functions(collect.get_auth_functions)
 @tk.blanket.helpers(helpers.get_helpers)
@@ -47,6 +50,9 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "urbanaudit")
+
+    def update_config_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return guides.update_config_schema(schema)  # the guides' texts, editable by sysadmins at run time
 
     # IPackageController
 

@@ -13,22 +13,15 @@ import pytest
 import requests
 from ckan.tests import helpers
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 
 from tests.audit.conftest import PASSWORD, PER_100K_CODE, SHARE_CODE, SINGLE_CODE
-from tests.browser_support import console_errors, open_page, page_change, screenshot
+from tests.browser_support import console_errors, login, open_page, page_change, screenshot
 
 YEAR = 2024
 CORRECTED = 512  # firefighters, the steward's correction
 DRAFT = f"{250 / 196000 * 100000:.4g}"  # the first, returned figure per 100 000
 
 
-def login(page, server, user):
-    page.delete_all_cookies()
-    open_page(page, f"{server}/user/login", f"audit-login-{user}")
-    page.find_element(By.ID, "field-login").send_keys(user)
-    with page_change(page):
-        page.find_element(By.ID, "field-password").send_keys(PASSWORD, Keys.ENTER)
 
 
 def session_of(page) -> requests.Session:
@@ -74,7 +67,7 @@ def test_questionnaire_return_correct_approve_in_the_browser(server, page, audit
     helpers.call_action("urbanaudit_campaign_open", {"user": "analityk1"}, city="kielce", year=YEAR)
 
     # the steward downloads the department's questionnaire, fills it and uploads it
-    login(page, server, "steward-env")
+    login(page, server, "steward-env", PASSWORD)
     open_page(page, f"{server}/audit/kielce/{YEAR}/questionnaire?department=kielce-wydzial-srodowiska",
               "audit-1-questionnaire", "#ua-questionnaire-upload")
     href = page.find_element(By.ID, "ua-questionnaire-download").get_attribute("href")
@@ -94,7 +87,7 @@ def test_questionnaire_return_correct_approve_in_the_browser(server, page, audit
     anonymous_sees_no_value(server, PER_100K_CODE)
 
     # the analyst returns the firefighters with a comment
-    login(page, server, "analityk1")
+    login(page, server, "analityk1", PASSWORD)
     open_page(page, f"{server}/audit/kielce/{YEAR}/review", "audit-3-review", "form.ua-return")
     sub_id = subs[PER_100K_CODE]["id"]
     page.find_element(By.ID, f"ua-comment-{sub_id}").send_keys("Stan zatrudnienia na 31.12 to 512 osób.")
@@ -104,7 +97,7 @@ def test_questionnaire_return_correct_approve_in_the_browser(server, page, audit
     screenshot(page, "audit-4-returned")
 
     # the steward sees the comment in the value form and corrects the numerator
-    login(page, server, "steward-env")
+    login(page, server, "steward-env", PASSWORD)
     open_page(page, f"{server}/audit/kielce/{YEAR}/value/{PER_100K_CODE}", "audit-5-form", "#ua-value-form")
     assert "Stan zatrudnienia na 31.12 to 512 osób." in page.page_source
     numerator = page.find_element(By.ID, "field-numerator")
@@ -116,7 +109,7 @@ def test_questionnaire_return_correct_approve_in_the_browser(server, page, audit
     anonymous_sees_no_value(server, PER_100K_CODE)
 
     # the analyst approves every waiting value
-    login(page, server, "analityk1")
+    login(page, server, "analityk1", PASSWORD)
     for _ in range(3):
         open_page(page, f"{server}/audit/kielce/{YEAR}/review", "audit-7-review")
         buttons = page.find_elements(By.CSS_SELECTOR, "form.ua-approve button[type=submit]")

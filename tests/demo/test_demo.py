@@ -21,11 +21,18 @@ def test_demo_load_is_idempotent_and_every_record_is_labelled_synthetic(cli, app
     for _ in range(2):  # a second run updates in place, creates nothing new
         result = cli.invoke(urbanaudit, ["demo", "load", "--password", "demo-pass-123"])
         assert result.exit_code == 0, result.output
-        assert "4 synthetic data sets" in result.output
+        assert "4 synthetic data sets, 2 synthetic analyses" in result.output
 
     found = helpers.call_action("package_search", q="*:*", rows=100)
-    assert found["count"] == 4
+    assert found["count"] == 6  # 4 data sets and 2 analyses (issue 18), all synthetic
     assert all(d["synthetic"] == "true" and d["title"].endswith("[dane syntetyczne]") for d in found["results"])
+    analyses = {d["name"]: d for d in found["results"] if d["type"] == "analysis"}
+    assert {d["analysis_kind"] for d in analyses.values()} == {"report", "joint_project"}
+    project = analyses["demo-projekt-halas-i-zielen"]
+    assert project["institution"] == "Politechnika Świętokrzyska" and "wymyślony" in project["notes"]
+    used = {helpers.call_action("package_show", id=i)["name"] for d in analyses.values() for i in d["uses_datasets"]}
+    assert used == {"demo-rejestr-drzew", "demo-przystanki-komunikacji", "demo-pomiary-halasu"}
+    assert "Wykorzystano w" in app.get("/dataset/demo-rejestr-drzew").get_data(as_text=True)
     assert helpers.call_action("user_show", id="admin")["sysadmin"] is True
     assert len(helpers.call_action("organization_list")) == 3
 
@@ -50,7 +57,7 @@ def test_item_20_one_synthetic_demo_record_qualifies_for_dane_gov_pl_and_the_dem
         path.unlink(missing_ok=True)
     assert cli.invoke(urbanaudit, ["demo", "load", "--password", "demo-pass-123"]).exit_code == 0
     records = helpers.call_action("package_search", q="*:*", rows=100)["results"]
-    qualifying = [d for d in records if mapping.classify(d).status == "published"]
+    qualifying = [d for d in records if d["type"] == "dataset" and mapping.classify(d).status == "published"]
     assert [d["name"] for d in qualifying] == ["demo-rejestr-drzew"]  # was: none (all drafts with http resources)
     record = qualifying[0]
     assert record["synthetic"] == "true" and record["title"].endswith("[dane syntetyczne]")
@@ -88,7 +95,8 @@ def _load_demo(cli) -> list[str]:
     """The steps of `make demo-data` after the migrations, in its order; returns the outputs."""
     steps = [["city", "load", str(CITIES / f"{slug}.yaml")] for slug in ("kielce", "lublin", "bialystok")]
     steps += [["indicators", "load"], ["demo", "harvest"], ["indicators", "compute"],
-              ["demo", "load", "--password", "demo-pass-123"]]
+              ["demo", "load", "--password", "demo-pass-123"],
+              ["demo", "audit", "--year", "2024", "--password", "demo-pass-123"]]
     outputs = []
     for args in steps:
         result = cli.invoke(urbanaudit, args)
@@ -123,7 +131,7 @@ def test_demo_loads_cities_catalogue_and_real_harvested_values_and_a_second_run_
 
     # the synthetic inventory records stay, labelled so
     synthetic = helpers.call_action("package_search", fq="synthetic:true", rows=100)["results"]
-    assert len(synthetic) == 4 and all(d["title"].endswith("[dane syntetyczne]") for d in synthetic)
+    assert len(synthetic) == 6 and all(d["title"].endswith("[dane syntetyczne]") for d in synthetic)  # 4 + 2 analyses
 
     page = app.get(f"/indicator/{POPULATION}?city=kielce")
     assert page.status_code == 200
@@ -132,9 +140,18 @@ def test_demo_loads_cities_catalogue_and_real_harvested_values_and_a_second_run_
     assert "eurostat" in body and "2023" in body
     assert app.get("/city/2661011").status_code == 200
 
-    # `make demo` again: nothing new, nothing changed
+    # the demo's reporting year: the 100 ISO 37120:2014 indicators of Kielce approved
+    assert "synthetic values submitted" in first[7]
+    report = helpers.call_action("urbanaudit_iso37120_report", city="kielce", year=2024)
+    assert len(report["indicators"]) == 100 and {r["status"] for r in report["indicators"]} == {"approved"}
+
+    # `make demo` again (after the demo's scheduler left a job waiting when the demo was stopped): the waiting
+    # job is the one run; nothing new, nothing changed
+    source = helpers.call_action("harvest_source_show", id="kielce-eurostat-urban-audit")
+    helpers.call_action("harvest_job_create", source_id=source["id"], run=False)
     before = helpers.call_action("package_search", q="*:*", rows=1000, include_private=True)["results"]
     second = _load_demo(cli)
+    assert "0 synthetic values submitted, 0 approved" in second[7]
     assert "kielce-eurostat-urban-audit: 0 added, 0 updated, 0 deleted, 0 errored" in second[4]
     after = helpers.call_action("package_search", q="*:*", rows=1000, include_private=True)["results"]
     assert {d["name"]: d["metadata_modified"] for d in after if not d.get("synthetic")} == {

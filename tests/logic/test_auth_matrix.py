@@ -150,6 +150,12 @@ def _only(*roles):
     return {role: ALLOW if role in roles else DENY for role in ROLES}
 
 
+def _pending_comment(world) -> str:
+    """A comment of department A's member on A's private data set, waiting for moderation."""
+    return helpers.call_action("urbanaudit_comment_create", {"user": world["users"]["member_a"]["name"]},
+                               subject_id=PRIVATE_NAME, text="Uwaga do rejestru")["id"]
+
+
 EVERYONE = _only(*ROLES)
 EDITORS = _only("editor_b", "editor_a", "sysadmin")
 
@@ -208,6 +214,20 @@ MATRIX = {
                                      None, 200),
     # on a PRIVATE data set of A: whoever may read the data set may read its score
     "urbanaudit_quality_show": (lambda w: {"id": PRIVATE_NAME}, _only(*A_READERS), _check_quality_show, 200),
+    # comments on a PRIVATE data set of A: its readers write and read them; the team (here: sysadmins) moderates
+    "urbanaudit_comment_create": (lambda w: {"subject_id": PRIVATE_NAME, "text": "Uwaga"}, _only(*A_READERS), None,
+                                  200),
+    "urbanaudit_comment_list": (lambda w: {"subject_id": PRIVATE_NAME}, _only(*A_READERS), None, 200),
+    "urbanaudit_comment_moderate": (lambda w: {"id": _pending_comment(w), "decision": "reject"}, _only("sysadmin"),
+                                    None, 200),
+    # residents' data requests: logged-in users file them (anonymous visitors only when configured), everyone reads
+    # the public list and pages, the analytic team (here: sysadmins) moderates
+    "urbanaudit_data_request_create": (lambda w: {"title": "Rejestr drzew", "purpose": "Do pracy o zieleni."},
+                                       _only("member_a", "editor_b", "editor_a", "sysadmin"), None, 200),
+    "urbanaudit_data_request_list": (lambda w: {}, EVERYONE, None, 200),
+    "urbanaudit_data_request_show": (lambda w: {"id": 987654}, EVERYONE, None, 404),
+    "urbanaudit_data_request_update": (lambda w: {"id": 987654, "status": "under_review"}, _only("sysadmin"), None,
+                                       404),
 }
 
 def _cases():

@@ -54,6 +54,8 @@ PAGES = [
     ("/indicator/ISO37120:2018:8.2?city=kielce", None, 200),
     ("/city/2661011", None, 200),
     ("/gaps", None, 200),
+    ("/prosby-o-dane", None, 200),
+    ("/prosby-o-dane/nowa", EDITOR, 200),
     ("/metodologia", None, 200),
     (f"/dataset/{DATASET}", None, 200),
     (f"/dataset/{DATASET}/resource/{{resource}}", None, 200),
@@ -101,6 +103,13 @@ PAGES = [
     ("/city/2661011/leadership", None, 200),
     # the ISO 37120 report of a year
     ("/city/2661011/iso37120/2024", None, 200),
+    # the residents' guides and their editor (sysadmins)
+    ("/poradnik", None, 200),
+    *[(f"/poradnik/{slug}", None, 200) for slug in ("co-zawiera-portal", "jak-czytac-wskaznik", "jak-pobrac-dane",
+                                                     "jak-poprosic-o-dane")],
+    ("/o-projekcie", None, 200),
+    ("/ckan-admin/poradniki", ADMIN, 200),
+    ("/ckan-admin/poradniki/jak-czytac-wskaznik/en", ADMIN, 200),
 ]
 
 

@@ -37,7 +37,8 @@ def _person(user_id: str | None) -> list[tuple[str, str]]:
     return [(user.fullname or user.name, user.email)]
 
 
-def _department_admins(department_id: str | None) -> list[tuple[str, str]]:
+def department_admins(department_id: str | None) -> list[tuple[str, str]]:
+    """Name and address of the active admins (with an e-mail) of a department."""
     if not department_id:
         return []
     users = (model.Session.query(model.User)
@@ -53,7 +54,7 @@ def recipients(entry: dict[str, Any]) -> list[tuple[str, str]]:
     """Name and address of whom a ``remind`` entry of ``campaign.progress`` goes to."""
     if entry.get("user_id"):
         return _person(entry["user_id"])
-    return _department_admins(entry.get("department_id"))
+    return department_admins(entry.get("department_id"))
 
 
 def plan(progress: dict[str, Any]) -> list[dict[str, Any]]:

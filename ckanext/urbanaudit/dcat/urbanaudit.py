@@ -11,7 +11,12 @@ DCAT-AP 3 SHACL shapes:
   URIs and media types IANA URIs (unknown formats a labelled node, never lost);
 * the spatial extent becomes ``dcat:bbox`` and ``dcat:centroid`` literals and a
   ``locn:Geometry`` node holding the full geometry as WKT;
-* the publisher falls back to the owning department.
+* the publisher falls back to the owning department;
+* analyses (dataset type ``analysis``, ``research/``) are not data sets and stay out of the catalogue's
+  ``dcat:dataset`` list: each public data set (and indicator record) an analysis uses points to it with
+  ``dct:isReferencedBy`` (DCAT-AP 3: range ``rdfs:Resource``), the analysis node typed ``rdfs:Resource`` and
+  ``dct:type`` DCMI ``Text``, with its title; the analysis' own RDF (``/dataset/<id>.ttl``) describes it so,
+  with creators, date, licence, publication (``foaf:page``) and ``dct:relation`` to the public data sets used.
 
 Internal inventory fields (steward, storage, software, personal data) are not
 published. Parsing does the reverse, so records harvested from a DCAT
@@ -25,16 +30,21 @@ from typing import Any
 from ckan.plugins import toolkit as tk
 from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, GSP, LOCN
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
+from ckanext.dcat.utils import dataset_uri
 from geomet import wkt
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ckanext.urbanaudit import config, utils, vocabularies
+from ckanext.urbanaudit.indicators.catalogue import catalogue
+from ckanext.urbanaudit.research import search as research
 
 IANA = "https://www.iana.org/assignments/media-types/"
 EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
 LANGUAGES = {"pl": "POL", "en": "ENG", "de": "DEU", "uk": "UKR"}
+# DCMI Type Vocabulary: "Text" (a resource consisting primarily of words for reading), the type of an analysis
+DCMI_TEXT = URIRef("http://purl.org/dc/dcmitype/Text")
 # The vocabularies whose values are published as dcat:theme concepts, and the
 # dataset field holding them.
 THEME_FIELDS = {
@@ -60,11 +70,67 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
     # ------------------------------------------------------------------ output
 
     def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
+        if dataset_dict.get("type") == research.ANALYSIS:
+            self._analysis_to_graph(dataset_dict, dataset_ref)
+            return
         super().graph_from_dataset(dataset_dict, dataset_ref)
         self._themes_to_graph(dataset_dict, dataset_ref)
         self._distributions_to_graph(dataset_dict, dataset_ref)
         self._spatial_to_graph(dataset_dict, dataset_ref)
         self._publisher_fallback(dataset_dict, dataset_ref)
+        self._referenced_by(dataset_dict, dataset_ref)
+
+    def _analysis_node(self, analysis: dict[str, Any]) -> URIRef:
+        g = self.g
+        ref = URIRef(dataset_uri(analysis))
+        g.add((ref, RDF.type, RDFS.Resource))
+        g.add((ref, DCT.type, DCMI_TEXT))
+        g.add((ref, DCT.title, Literal(analysis.get("title") or analysis.get("name") or "")))
+        return ref
+
+    def _referenced_by(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
+        """The public analyses using this data set (or indicator record): ``dct:isReferencedBy``."""
+        if not dataset_dict.get("id"):
+            return
+        context = {"ignore_auth": True, "user": ""}
+        if dataset_dict.get("type") == "indicator":
+            if not dataset_dict.get("indicator_code"):
+                return
+            analyses = research.using(context, indicator_code=dataset_dict["indicator_code"])
+        else:
+            analyses = research.using(context, dataset_id=dataset_dict["id"])
+        for analysis in analyses:
+            self.g.add((dataset_ref, DCT.isReferencedBy, self._analysis_node(analysis)))
+
+    def _analysis_to_graph(self, analysis: dict[str, Any], ref: Node) -> None:
+        """An analysis' own description: a text resource related to the public data sets it uses."""
+        g = self.g
+        self._analysis_node(analysis)
+        if analysis.get("notes"):
+            g.add((ref, DCT.description, Literal(analysis["notes"])))
+        for name in _as_list(analysis.get("authors")):
+            creator = BNode()
+            g.add((ref, DCT.creator, creator))
+            g.add((creator, RDF.type, FOAF.Agent))
+            g.add((creator, FOAF.name, Literal(name)))
+        if analysis.get("institution"):
+            institution = BNode()
+            g.add((ref, DCT.contributor, institution))
+            g.add((institution, RDF.type, FOAF.Organization))
+            g.add((institution, FOAF.name, Literal(analysis["institution"])))
+        if analysis.get("issued"):
+            self._add_date_triple(ref, DCT.issued, analysis["issued"])
+        licence = self._licence_uri(analysis.get("license_id"), analysis.get("license_url"))
+        if licence:
+            g.add((ref, DCT.license, licence))
+            g.add((licence, RDF.type, DCT.LicenseDocument))
+        for resource in analysis.get("resources", []):
+            if resource.get("url"):
+                g.add((ref, FOAF.page, URIRef(resource["url"])))
+        self._publisher_fallback(analysis, ref)
+        slugs = [ind.slug for code in _as_list(analysis.get("uses_indicators")) if (ind := catalogue().get(code))]
+        for used in research.public_packages(_as_list(analysis.get("uses_datasets")) + slugs):
+            g.add((ref, DCT.relation, URIRef(dataset_uri(used))))
 
     def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Node) -> None:
         super().graph_from_catalog(catalog_dict, catalog_ref)

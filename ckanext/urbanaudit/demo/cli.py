@@ -5,6 +5,7 @@ import click
 
 from ckanext.urbanaudit.demo import audit_year
 from ckanext.urbanaudit.demo import content as demo_content
+from ckanext.urbanaudit.demo import requests as demo_requests
 from ckanext.urbanaudit.utils import cli_context
 
 
@@ -22,8 +23,10 @@ def demo_load(admin: str, password: str, email: str) -> None:
     """Create (or update) the admin account, demo departments and synthetic records. Idempotent."""
     demo_content.ensure_admin(admin, password, email)
     counts = demo_content.load(admin)
+    counts["requests"] = demo_requests.load(admin)
     click.secho(
-        f"Demo loaded: {counts['departments']} departments, {counts['datasets']} synthetic data sets "
+        f"Demo loaded: {counts['departments']} departments, {counts['datasets']} synthetic data sets, "
+        f"{counts['analyses']} synthetic analyses "
         f"(admin account: {admin}).",
         fg="green",
     )

@@ -93,6 +93,43 @@ def datasets() -> list[dict]:
     ]
 
 
+# The population indicator with real harvested values in the demo (Eurostat urb_cpop1, see README)
+POPULATION = "EUROSTAT:urb_cpop1:DE1001V"
+
+
+def analyses() -> list[dict]:
+    """Two synthetic analyses (dataset type ``analysis``) using demo data sets and catalogue indicators: a city
+    report and a joint project with a university. Politechnika Świętokrzyska is a real university of Kielce;
+    the project, its authors and results are invented for the demonstration, and say so."""
+    return [
+        {"type": "analysis", "name": "demo-raport-dostepnosc-przystankow", "owner_org": "zarzad-transportu-miejskiego",
+         "title": "Dostępność przystanków komunikacji miejskiej a liczba mieszkańców" + SUFFIX,
+         "analysis_kind": "report", "authors": ["Anna Przykładowa", "Jan Testowy"],
+         "institution": "Zarząd Transportu Miejskiego w Kielcach (dane syntetyczne)",
+         "notes": "Raport demonstracyjny: zestawia lokalizacje przystanków z liczbą mieszkańców miasta i "
+                  "zielenią przy ulicach. Wpis wymyślony na potrzeby demonstracji; autorzy i wyniki są fikcyjne.",
+         "issued": "2025-03-14", "license_id": "cc-by",
+         "uses_datasets": ["demo-przystanki-komunikacji", "demo-rejestr-drzew"],
+         "uses_indicators": [POPULATION, "UA:population_change"],
+         "resources": [{"name": "Raport (PDF, adres przykładowy)" + SUFFIX, "format": "PDF",
+                        "url": SYNTHETIC_HTTPS + "raport-dostepnosc-przystankow.pdf",
+                        "description": "Adres przykładowy w domenie zarezerwowanej (RFC 2606): raportu nie ma."}]},
+        {"type": "analysis", "name": "demo-projekt-halas-i-zielen", "owner_org": "wydzial-srodowiska",
+         "title": "Hałas drogowy a zieleń miejska w Kielcach – wspólny projekt badawczy" + SUFFIX,
+         "analysis_kind": "joint_project", "authors": ["Ewa Przykładowa", "Piotr Demonstracyjny"],
+         "institution": "Politechnika Świętokrzyska",
+         "notes": "Projekt demonstracyjny: czy szpalery drzew obniżają hałas drogowy przy głównych ulicach. "
+                  "Projekt jest wymyślony na potrzeby demonstracji – Politechnika Świętokrzyska (prawdziwa uczelnia "
+                  "w Kielcach) takiego projektu z portalem nie prowadzi; autorzy i wyniki są fikcyjne.",
+         "issued": "2025-06-30", "license_id": "cc-by",
+         "uses_datasets": ["demo-pomiary-halasu", "demo-rejestr-drzew"],
+         "uses_indicators": ["ISO37120:2014:8.7"],
+         "resources": [{"name": "Sprawozdanie z projektu (adres przykładowy)" + SUFFIX, "format": "PDF",
+                        "url": SYNTHETIC_HTTPS + "projekt-halas-i-zielen.pdf",
+                        "description": "Adres przykładowy w domenie zarezerwowanej (RFC 2606): sprawozdania nie ma."}]},
+    ]
+
+
 def _upsert(action: str, context: dict, data: dict) -> dict:
     try:
         existing = tk.get_action(action + "_show")(dict(context), {"id": data["name"]})
@@ -128,7 +165,10 @@ def load(admin: str) -> dict:
     records = datasets()
     for record in records:
         _upsert("package", context, {**record, "synthetic": "true"})
-    return {"departments": len(DEPARTMENTS), "datasets": len(records)}
+    works = analyses()
+    for work in works:
+        _upsert("package", context, {**work, "synthetic": "true"})
+    return {"departments": len(DEPARTMENTS), "datasets": len(records), "analyses": len(works)}
 
 
 # The harvest sources `make demo` runs: only those whose answers for the demo's cities are recorded in
@@ -139,14 +179,18 @@ HARVESTED = ["kielce-eurostat-urban-audit"]
 def harvest(source: str, user: str) -> dict:
     """Run one harvest job of ``source`` now, in this process: gather, fetch and import, then finish the job
     (what the gather and fetch consumers do, without the queues). Returns the finished job with its gather
-    and object error messages. A job already waiting or running for the source is left alone (ValueError)."""
+    and object error messages. A job already waiting for the source (left "New" by the demo's scheduler when the
+    demo was stopped) is the one run; a job running elsewhere is left alone (ValueError)."""
     context = {"user": user}
     found = tk.get_action("harvest_source_show")(dict(context), {"id": source})
     try:
-        job_dict = tk.get_action("harvest_job_create")(dict(context), {"source_id": found["id"], "run": False})
+        job_id = tk.get_action("harvest_job_create")(dict(context), {"source_id": found["id"], "run": False})["id"]
     except HarvestJobExists:
-        raise ValueError(f"harvest source {source} already has a job waiting or running") from None
-    job = HarvestJob.get(job_dict["id"])
+        waiting = model.Session.query(HarvestJob).filter_by(source_id=found["id"], status="New").first()
+        if waiting is None:
+            raise ValueError(f"harvest source {source} already has a job running") from None
+        job_id = waiting.id
+    job = HarvestJob.get(job_id)
     job.status = "Running"
     job.save()
     harvester = queue.get_harvester(found["source_type"])

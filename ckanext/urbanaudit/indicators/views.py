@@ -22,6 +22,7 @@ from ckanext.urbanaudit.indicators import qol, visibility
 from ckanext.urbanaudit.indicators.catalogue import catalogue, city_points
 from ckanext.urbanaudit.inventory import search as inventory_search
 from ckanext.urbanaudit.logic import pages
+from ckanext.urbanaudit.requests.queries import asked_for
 from ckanext.urbanaudit.utils import page_lang, spreadsheet_safe, user_context
 
 indicators = flask.Blueprint("urbanaudit_indicators", __name__)
@@ -170,7 +171,7 @@ def gaps() -> str | flask.Response:
                   (g["department"] or {}).get("title", "")] for g in report["gaps"]]
         return _csv(rows, "luki-informacyjne.csv")
     return tk.render("urbanaudit/indicators/gaps.html", {
-        "r": report, "lang": page_lang(),
+        "r": report, "lang": page_lang(), "asked": asked_for(report["city"]["teryt"], user_context()),
         "api_url": _api_url("urbanaudit_gaps", {"city": city_name})})
 
 

@@ -14,15 +14,21 @@ from ckanext.urbanaudit import utils, vocabularies
 # Multi-valued choice fields reach Solr as one JSON string in CKAN's catch-all
 # single-valued ``*`` field; each value goes to the stock multi-valued ``vocab_*``
 # dynamic field as well, so the catalogue can facet and filter on one value.
-MULTI_VALUED = ("theme", "iso37120_theme", "urban_audit_domain")
+# The analyses' (research/, dataset type ``analysis``) lists of the data sets and indicators they use likewise
+# (``vocab_uses_datasets``, ``vocab_uses_indicators``: the "used in" lists of the data-set and indicator pages).
+MULTI_VALUED = ("theme", "iso37120_theme", "urban_audit_domain", "uses_datasets", "uses_indicators")
 
 # The portal's pages that list data sets: CKAN's data-set search (/dataset) and a department's or group's page.
 # CKAN's /dataset shows every dataset type unless ``ckan.search.show_all_types`` says otherwise (its default,
 # ``dataset``, shows them all there) and the department pages never filter by type, so the indicator records
-# (type ``indicator``, the catalogue's entries, listed at /indicator) are kept out of these pages here. The Action
-# API (``package_search``), DCAT and the dane.gov.pl feed keep CKAN's behaviour.
+# (type ``indicator``, the catalogue's entries, listed at /indicator) and the analyses (type ``analysis``, listed
+# at /dla-badaczy) are kept out of these pages here. The Action API (``package_search``) and the dane.gov.pl feed
+# keep CKAN's behaviour; the DCAT catalogue (/catalog.ttl) leaves the analyses out (they are not data sets: the
+# data sets they use reference them, ``dcat/urbanaudit.py``).
 DATASET_PAGES = frozenset({"dataset.search", "organization.read", "group.read"})
-NOT_INDICATOR = "-dataset_type:indicator"
+NOT_INDICATOR = "-dataset_type:indicator -dataset_type:analysis"
+DCAT_CATALOGUE = "dcat.read_catalog"
+NOT_ANALYSIS = "-dataset_type:analysis"
 # a filter asking for a dataset type (not one leaving a type out, as ckanext-harvest's ``-dataset_type:harvest``)
 ASKS_FOR_TYPE = re.compile(r"(?:^|[\s(+])dataset_type:")
 
@@ -68,11 +74,15 @@ def on_dataset_page() -> bool:
 
 
 def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
-    """On the data-set pages, data sets only: indicator records are left out unless the visitor filters on the
-    dataset type explicitly (``?dataset_type=indicator``)."""
+    """On the data-set pages, data sets only: indicator records and analyses are left out unless the visitor
+    filters on the dataset type explicitly (``?dataset_type=indicator``); the DCAT catalogue leaves analyses out."""
     fq = str(search_params.get("fq") or "")
-    if on_dataset_page() and not ASKS_FOR_TYPE.search(fq):
+    if ASKS_FOR_TYPE.search(fq) or not flask.has_request_context():
+        return search_params
+    if on_dataset_page():
         search_params["fq"] = f"{fq} {NOT_INDICATOR}".strip()
+    elif flask.request.endpoint == DCAT_CATALOGUE:
+        search_params["fq"] = f"{fq} {NOT_ANALYSIS}".strip()
     return search_params
 
 

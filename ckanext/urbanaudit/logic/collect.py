@@ -15,6 +15,8 @@ from ckanext.urbanaudit.audit import report_actions as iso_report_actions
 from ckanext.urbanaudit.audit import report_auth as iso_report_auth
 from ckanext.urbanaudit.cities import actions as city_actions
 from ckanext.urbanaudit.cities import auth as city_auth
+from ckanext.urbanaudit.comments import actions as comment_actions
+from ckanext.urbanaudit.comments import auth as comment_auth
 from ckanext.urbanaudit.danegovpl import actions as danegovpl_actions
 from ckanext.urbanaudit.danegovpl import auth as danegovpl_auth
 from ckanext.urbanaudit.indicators import actions as indicator_actions
@@ -24,13 +26,15 @@ from ckanext.urbanaudit.inventory import actions as inventory_actions
 from ckanext.urbanaudit.inventory import auth as inventory_auth
 from ckanext.urbanaudit.quality import actions as quality_actions
 from ckanext.urbanaudit.quality import auth as quality_auth
+from ckanext.urbanaudit.requests import actions as request_actions
+from ckanext.urbanaudit.requests import auth as request_auth
 
 ACTION_MODULES = (audit_actions, questionnaire_actions, target_actions, iso_report_actions,
-                  city_actions, danegovpl_actions, indicator_actions, value_actions,
-                  inventory_actions, quality_actions)
+                  city_actions, comment_actions, danegovpl_actions, indicator_actions, value_actions,
+                  inventory_actions, quality_actions, request_actions)
 AUTH_MODULES = (audit_auth, questionnaire_auth, target_auth, iso_report_auth,
-                city_auth, danegovpl_auth, indicator_auth, value_auth, inventory_auth,
-                quality_auth)
+                city_auth, comment_auth, danegovpl_auth, indicator_auth, value_auth, inventory_auth,
+                quality_auth, request_auth)
 
 
 def public_functions(module: ModuleType) -> dict[str, Callable[..., Any]]:

@@ -15,7 +15,7 @@ def urbanaudit_synthetic_banner() -> bool:
 
 
 def urbanaudit_is_synthetic(pkg: dict[str, Any]) -> bool:
-    return tk.asbool(pkg.get("synthetic"))
+    return tk.asbool(pkg.get("synthetic") or False)  # a form's empty choice is no
 
 
 def urbanaudit_city_extent() -> str:

@@ -1,0 +1,1 @@
+"""Analyses and research of the catalogue (dataset type ``analysis``): validators, search, helpers."""
