@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 from ckan.tests import helpers
+from ckanext.harvest.model import HarvestJob
 from lxml import etree
 
 from ckanext.urbanaudit.cli import urbanaudit
@@ -145,13 +146,20 @@ def test_demo_loads_cities_catalogue_and_real_harvested_values_and_a_second_run_
     report = helpers.call_action("urbanaudit_iso37120_report", city="kielce", year=2024)
     assert len(report["indicators"]) == 100 and {r["status"] for r in report["indicators"]} == {"approved"}
 
-    # `make demo` again (after the demo's scheduler left a job waiting when the demo was stopped): the waiting
-    # job is the one run; nothing new, nothing changed
+    # `make demo` again after a demo was stopped with a job its scheduler left waiting (run now) and
+    # one left "Running" when its consumers were killed (aborted): nothing new, nothing changed
     source = helpers.call_action("harvest_source_show", id="kielce-eurostat-urban-audit")
-    helpers.call_action("harvest_job_create", source_id=source["id"], run=False)
+    stuck = HarvestJob.get(helpers.call_action("harvest_job_create", source_id=source["id"], run=False)["id"])
+    stuck.status = "Running"
+    stuck.save()
+    waiting = HarvestJob(source_id=source["id"], status="New")
+    waiting.save()
+    stuck_id, waiting_id = stuck.id, waiting.id
     before = helpers.call_action("package_search", q="*:*", rows=1000, include_private=True)["results"]
     second = _load_demo(cli)
     assert "0 synthetic values submitted, 0 approved" in second[7]
+    # (ckanext-harvest's abort marks the stuck job Finished; the waiting one ran to its end)
+    assert (HarvestJob.get(stuck_id).status, HarvestJob.get(waiting_id).status) == ("Finished", "Finished")
     assert "kielce-eurostat-urban-audit: 0 added, 0 updated, 0 deleted, 0 errored" in second[4]
     after = helpers.call_action("package_search", q="*:*", rows=1000, include_private=True)["results"]
     assert {d["name"]: d["metadata_modified"] for d in after if not d.get("synthetic")} == {

@@ -227,3 +227,13 @@ def test_dcat_references_the_analysis_from_the_data_sets_it_uses_and_stays_valid
     creators = {str(own_graph.value(c, rdflib.namespace.FOAF.name)) for c in own_graph.objects(ref, DCT.creator)}
     assert creators == {"Ewa Badaczka", "Jan Kowalski"}
     assert str(own_graph.value(ref, rdflib.namespace.FOAF.page)) == "https://uczelnia.example.com/halas.pdf"
+
+
+def test_the_analysis_form_names_an_analysis_in_the_page_language(app, research):
+    """CKAN's generic phrases for a dataset type ("Create Analysis") read in the page's language."""
+    headers = _token(research["researcher"])
+    polish = app.get("/analysis/new", headers=headers).get_data(as_text=True)
+    assert "Zgłoś analizę" in polish and ">Analizy</a>" in polish
+    assert "Create Analysis" not in polish and ">Analysis</a>" not in polish
+    english = app.get("/en/analysis/new", headers=headers).get_data(as_text=True)
+    assert "Register an analysis" in english and ">Analyses</a>" in english and "Create Analysis" not in english

@@ -179,17 +179,25 @@ HARVESTED = ["kielce-eurostat-urban-audit"]
 def harvest(source: str, user: str) -> dict:
     """Run one harvest job of ``source`` now, in this process: gather, fetch and import, then finish the job
     (what the gather and fetch consumers do, without the queues). Returns the finished job with its gather
-    and object error messages. A job already waiting for the source (left "New" by the demo's scheduler when the
-    demo was stopped) is the one run; a job running elsewhere is left alone (ValueError)."""
+    and object error messages. `make demo-data` runs it before the demo's consumers and scheduler start, so a job
+    it finds unfinished was left by a demo that was stopped: one left waiting ("New") is the one run, one left
+    "Running" (its consumers are gone) is aborted, as `ckan harvester job-abort` would, and a new one run."""
     context = {"user": user}
     found = tk.get_action("harvest_source_show")(dict(context), {"id": source})
-    try:
-        job_id = tk.get_action("harvest_job_create")(dict(context), {"source_id": found["id"], "run": False})["id"]
-    except HarvestJobExists:
-        waiting = model.Session.query(HarvestJob).filter_by(source_id=found["id"], status="New").first()
-        if waiting is None:
-            raise ValueError(f"harvest source {source} already has a job running") from None
-        job_id = waiting.id
+    waiting = model.Session.query(HarvestJob.id).filter_by(source_id=found["id"], status="New").scalar()
+    stale = [job_id for (job_id,) in model.Session.query(HarvestJob.id).filter_by(source_id=found["id"],
+                                                                                   status="Running")]
+    for job_id in stale:  # ckanext-harvest's abort: the job Finished, its unfinished objects in ERROR
+        log.warning("demo harvest: aborting job %s of %s left running by a stopped demo", job_id, source)
+        tk.get_action("harvest_job_abort")({**context, "ignore_auth": True}, {"id": job_id})
+    if waiting is not None:
+        job_id = waiting
+    else:
+        try:
+            job_id = tk.get_action("harvest_job_create")(dict(context), {"source_id": found["id"],
+                                                                        "run": False})["id"]
+        except HarvestJobExists:
+            raise ValueError(f"harvest source {source} already has a job waiting or running") from None
     job = HarvestJob.get(job_id)
     job.status = "Running"
     job.save()

@@ -16,6 +16,33 @@ from ckanext.urbanaudit.research import search
 CHOICES_LIMIT = 1000
 
 
+def _analysis_labels() -> dict[str, str]:
+    """CKAN's generic "[object]" phrases said of an analysis, in the page's language."""
+    return {
+        "add link": tk._("Register an analysis"), "create label": tk._("Register an analysis"),
+        "create title": tk._("Register an analysis"), "breadcrumb": tk._("Analyses"),
+        "content tab": tk._("Analyses"), "facet label": tk._("Analyses"), "main nav": tk._("Analyses"),
+        "page title": tk._("Analyses"), "edit label": tk._("Edit the analysis"),
+        "update label": tk._("Update the analysis"), "save label": tk._("Save the analysis"),
+        "view label": tk._("View the analysis"), "form label": tk._("Analysis form"),
+        "delete confirmation": tk._("Are you sure you want to delete this analysis?"),
+        "description placeholder": tk._("What the analysis studied and found..."),
+        "name placeholder": tk._("my-analysis"), "search placeholder": tk._("Search analyses..."),
+        "no any objects": tk._("There are no analyses yet."),
+    }
+
+
+@tk.chained_helper
+def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str, purpose: str) -> str | None:
+    """CKAN's names of a dataset type, for analyses in Polish and English (CKAN would say "Add Analysis" in
+    an English word on a Polish page)."""
+    if entity_type == "package" and object_type == "analysis":
+        label = _analysis_labels().get(purpose)
+        if label:
+            return label
+    return next_helper(entity_type, object_type, purpose)
+
+
 def urbanaudit_analysis_dataset_choices(field: dict[str, Any]) -> list[dict[str, str]]:
     """The data sets the editor may see (public ones and the private ones of the editor's organizations)."""
     found = tk.get_action("package_search")(utils.user_context(), {
