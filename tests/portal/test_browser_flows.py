@@ -7,6 +7,7 @@ import csv
 import io
 
 import requests
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -62,9 +63,19 @@ def test_switching_the_language_with_the_selector_and_back(server, page, portal)
         box = page.find_element(By.CSS_SELECTOR, ".lang-container .select2-choice, .lang-container")
         # the box sits in the footer: bring it to the middle of the window first, or another element of the
         # page lies over the point the click aims at ("element click intercepted")
-        page.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
-        WebDriverWait(page, 10).until(lambda d: box.is_displayed() and box.is_enabled())
-        box.click()  # CKAN's select2 language box
+        # (the layout may still move while late parts of the page load, so scroll and try again until the
+        # click lands on the box itself)
+        def click_box(driver) -> bool:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+            if not (box.is_displayed() and box.is_enabled()):
+                return False
+            try:
+                box.click()  # CKAN's select2 language box
+            except ElementClickInterceptedException:
+                return False
+            return True
+
+        WebDriverWait(page, 10, poll_frequency=0.3).until(click_box)
         search = page.switch_to.active_element
         search.send_keys(to)
         WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".lang-dropdown .select2-highlighted"))
