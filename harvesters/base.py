@@ -134,6 +134,7 @@ class UrbanauditHarvester(HarvesterBase):
         client = self.client(source.url)
         self.source_id = source.id
         self.shortfall = None
+        self.problems: list[str] = []
         # Streamed: records are read in batches; each batch is compared with the last imports of its guids
         # (asked from PostgreSQL per batch) and its new or changed records become objects at once. The guids
         # read go to the ledger's temporary table, so memory does not grow with the source. The objects are
@@ -174,6 +175,8 @@ class UrbanauditHarvester(HarvesterBase):
         if self.shortfall:
             self._save_gather_error(tk._("{reason}: nothing withdrawn in this job.").format(reason=self.shortfall),
                                     harvest_job)
+        for problem in getattr(self, "problems", []):
+            self._save_gather_error(problem, harvest_job)
         return ids
 
     def _withdrawal_refused(self, ledger: GatherLedger, url: str, source_config: dict[str, Any]) -> str | None:
@@ -196,6 +199,11 @@ class UrbanauditHarvester(HarvesterBase):
         """Called by records() when the source delivered fewer records than it declares: the records read are
         imported, but none of the catalogue's records is withdrawn in this job, and the job reports why."""
         self.shortfall = message
+
+    def report(self, message: str) -> None:
+        """Called by records() for a part of the source it leaves out (e.g. a mapped variable the source
+        redefined): the rest is imported and the job lists the message as an error."""
+        self.__dict__.setdefault("problems", []).append(message)
 
     @staticmethod
     def _max_withdraw_share(source_config: dict[str, Any]) -> float:
@@ -230,6 +238,8 @@ class UrbanauditHarvester(HarvesterBase):
         """Roll back the objects of this gather and record why: the catalogue stays as it was."""
         model.Session.rollback()
         self._save_gather_error(message, harvest_job)
+        for problem in getattr(self, "problems", []):
+            self._save_gather_error(problem, harvest_job)
 
     @staticmethod
     def _flush(pending: list[HarvestObject]) -> list[str]:

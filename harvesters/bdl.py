@@ -22,6 +22,7 @@ from ckanext.urbanaudit.harvesters.http import Quota, SourceClient
 
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit.cities.model import City
+from ckanext.urbanaudit.indicators import public_statistics
 
 ANONYMOUS = [Quota(5, 1), Quota(100, 15 * 60), Quota(1000, 12 * 3600)]
 REGISTERED = [Quota(10, 1), Quota(500, 15 * 60), Quota(5000, 12 * 3600)]
@@ -42,8 +43,11 @@ class BdlHarvester(UrbanauditHarvester):
             raise ValueError('"variables" must be a list of BDL variable ids (numbers), e.g. [72305]')
         if not isinstance(subjects, list) or not all(isinstance(s, str) and SUBJECT.match(s) for s in subjects):
             raise ValueError('"subjects" must be a list of BDL subject ids, e.g. ["P2137"]')
-        if not variables and not subjects:
-            raise ValueError('Give BDL "variables" or "subjects" to harvest')
+        if not isinstance(config.get("mapped", False), bool):
+            raise ValueError('"mapped" must be true or false (true: every verified variable of the public '
+                             'statistics mapping)')
+        if not variables and not subjects and not config.get("mapped"):
+            raise ValueError('Give BDL "variables" or "subjects" to harvest, or "mapped": true')
         if not city.bdl_unit_id:
             raise ValueError(f"The city {city.name} has no BDL unit id in its city file")
         page_size = config.get("page_size", MAX_PAGE_SIZE)
@@ -57,13 +61,9 @@ class BdlHarvester(UrbanauditHarvester):
 
     def records(self, client: SourceClient, city: City, config: dict[str, Any]) -> Iterable[Record]:
         page_size = config.get("page_size", MAX_PAGE_SIZE)
-        variables: dict[int, dict] = {}
-        for subject in config.get("subjects", []):
-            for variable in _pages(client, "variables", {"subject-id": subject, "lang": "pl"}, page_size):
-                variables[int(variable["id"])] = variable
-        for variable_id in config.get("variables", []):
-            if variable_id not in variables:
-                variables[variable_id] = client.get_json(f"variables/{variable_id}", {"lang": "pl"})
+        variables = self._variables(client, config, page_size)
+        if not variables:
+            return
         units = {c.bdl_unit_id: c for c in [city, *_peers(city)] if c.bdl_unit_id}
         data: dict[int, list[dict]] = defaultdict(list)
         for unit_id, place in sorted(units.items()):
@@ -83,6 +83,30 @@ class BdlHarvester(UrbanauditHarvester):
             values = sorted((v for var in subject_variables for v in data.get(var["id"], [])),
                             key=lambda v: (v["city"], v["indicator_code"], v["period"]))
             yield self._record(city, units, subject, variables=subject_variables, values=values, client=client)
+
+    def _variables(self, client: SourceClient, config: dict[str, Any], page_size: int) -> dict[int, dict]:
+        """The metadata of every variable to harvest, by id; a mapped variable whose metadata no longer matches
+        the public statistics mapping is left out and reported."""
+        variables: dict[int, dict] = {}
+        for subject in config.get("subjects", []):
+            for variable in _pages(client, "variables", {"subject-id": subject, "lang": "pl"}, page_size):
+                variables[int(variable["id"])] = variable
+        stats = public_statistics.load()
+        wanted = list(config.get("variables", []))
+        if config.get("mapped"):
+            wanted += [int(v.id) for v in stats.verified_variables("bdl")]
+        wanted += [v for v in variables if stats.by_id("bdl", v) is not None]
+        for variable_id in dict.fromkeys(wanted):
+            if variable_id not in variables or stats.by_id("bdl", variable_id) is not None:
+                # a mapped variable's metadata is always asked for itself (variables/{id}) and compared
+                variables[variable_id] = client.get_json(f"variables/{variable_id}", {"lang": "pl"})
+        for variable_id in list(variables):
+            mapped = stats.by_id("bdl", variable_id)
+            problem = _checked(mapped, variables[variable_id]) if mapped is not None else None
+            if problem:
+                self.report(f"{self.title}: {problem}")
+                del variables[variable_id]
+        return variables
 
     @staticmethod
     def _record(city: City, units: dict[str, City], subject: dict, *, variables: list[dict], values: list[dict],
@@ -113,6 +137,13 @@ class BdlHarvester(UrbanauditHarvester):
                         "mimetype": "application/json"} for unit, place in sorted(units.items())],
         )
         return Record(guid=f"bdl:subject:{sid}", dataset=dataset, values=values)
+
+
+def _checked(mapped: public_statistics.Variable, metadata: dict) -> str | None:
+    """The mapping's name, unit and subject against BDL's own metadata of the variable (None: they agree)."""
+    names = [metadata.get(f"n{i}") for i in range(1, 6)]
+    return public_statistics.mismatch(mapped, name=[n for n in names if n], measure_unit=metadata.get(
+        "measureUnitName"), subject=metadata.get("subjectId"))
 
 
 def _pages(client: SourceClient, path: str, params: dict[str, Any], page_size: int) -> Iterator[dict]:

@@ -16,6 +16,7 @@ from ckanext.urbanaudit.harvesters.jsonstat import decode, labels
 
 from ckanext.urbanaudit import vocabularies
 from ckanext.urbanaudit.cities.model import City
+from ckanext.urbanaudit.indicators import public_statistics
 
 DATASET = re.compile(r"^urb_[a-z0-9_]+$")
 PERIOD = re.compile(r"^\d{4}$")
@@ -36,6 +37,9 @@ class EurostatUrbanAuditHarvester(UrbanauditHarvester):
         if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) and DATASET.match(d)
                                                                       for d in datasets):
             raise ValueError('"datasets" must list Eurostat Urban Audit datasets, e.g. ["urb_cpop1"]')
+        if not isinstance(config.get("mapped", False), bool):
+            raise ValueError('"mapped" must be true or false (true: ask each dataset for the verified codes of the '
+                             'public statistics mapping)')
         if not city.urban_audit_code:
             raise ValueError(f"The city {city.name} has no Urban Audit code in its city file")
 
@@ -43,19 +47,24 @@ class EurostatUrbanAuditHarvester(UrbanauditHarvester):
         cities = {c.urban_audit_code: c for c in [city, *_peers(city)] if c.urban_audit_code}
         for dataset in config["datasets"]:
             params: dict[str, Any] = {"format": "JSON", "lang": "EN", "cities": sorted(cities)}
-            if config.get("indicators"):
-                params["indic_ur"] = config["indicators"]
+            codes = list(config.get("indicators") or [])
+            if config.get("mapped"):
+                codes += [v.id for v in public_statistics.load().verified_variables("eurostat")
+                          if v.dataset == dataset and v.id not in codes]
+            if codes:
+                params["indic_ur"] = codes
             document = client.get_json(f"data/{dataset}", params)
             yield self._record(dataset, document, cities, city, client.url(f"data/{dataset}", params))
 
     def _record(self, dataset: str, document: dict, cities: dict[str, City], city: City, url: str) -> Record:
         indicator_labels = labels(document, "indic_ur")
+        stopped = self._stopped(dataset, indicator_labels)
         status_labels = ((document.get("extension") or {}).get("status") or {}).get("label") or {}
         values, periods = [], set()
         for cell in decode(document):
             place = cities.get(cell.coordinates.get("cities", ""))
             period = cell.coordinates.get("time", "")
-            if place is None or not PERIOD.match(period):
+            if place is None or not PERIOD.match(period) or cell.coordinates.get("indic_ur") in stopped:
                 continue
             extra = [cell.coordinates[d] for d in cell.coordinates if d not in STRUCTURAL]
             indicator = cell.coordinates.get("indic_ur", dataset)
@@ -106,6 +115,20 @@ class EurostatUrbanAuditHarvester(UrbanauditHarvester):
                         "mimetype": "application/json"}],
         )
         return Record(guid=f"eurostat:{dataset}", dataset=dataset_dict, values=values)
+
+
+    def _stopped(self, dataset: str, indicator_labels: dict[str, str]) -> set[str]:
+        """The mapped indicators of the answer whose label no longer matches the public statistics mapping: left
+        out, and reported."""
+        stats = public_statistics.load()
+        stopped = set()
+        for code, label in indicator_labels.items():
+            mapped = stats.variables.get(f"EUROSTAT:{dataset}:{code}")
+            problem = public_statistics.mismatch(mapped, name=label) if mapped and mapped.verified else None
+            if problem:
+                self.report(f"{self.title}: {problem}")
+                stopped.add(code)
+        return stopped
 
 
 def _peers(city: City) -> list[City]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from ckan.tests import factories, helpers
 from ckanext.urbanaudit.harvesters.bdl import BdlHarvester
 from ckanext.urbanaudit.harvesters.http import Quota, QuotaExceeded, SourceClient
 
+from ckanext.urbanaudit.indicators import public_statistics
 from tests.harvest_jobs import changes, run_job
 from tests.source_server import bdl_paged, load_json
 
@@ -81,6 +83,8 @@ def test_reharvest_unchanged_is_quiet_and_a_variable_dropped_from_the_config_wit
     subjects = {s["id"]: s for s in load_json("bdl/pybdl/samples_raw_subjects.json")["list_subjects"]}
     source_server.route("/subjects/P1312", lambda q: (200, "application/json",
                                                       json.dumps(subjects["P1312"]).encode()))
+    for variable_id in (6, 7, 8):  # verified in the public statistics mapping (councillors): asked for, checked
+        _variable_route(source_server, variable_id)
     job = run_job(source["id"], user)
     assert changes(job) == {"added": 1, "updated": 0, "deleted": 1, "errored": 0}
     assert helpers.call_action("package_show", id=record["id"])["publication_status"] == "withdrawn"
@@ -123,3 +127,56 @@ def test_retry_after_longer_than_max_wait_is_a_quota_error_and_blocks_the_next_r
     with pytest.raises(QuotaExceeded, match="asked to wait"):
         other.get_json("limited")  # another client (another consumer process) respects the same block
     assert len(source_server.requests) == 1
+
+
+def _mapping(name: list[str]) -> public_statistics.PublicStatistics:
+    """A public statistics mapping of the recorded variable 9 (P1313 "ogółem / 24 lata i mniej", osoba)."""
+    return public_statistics.parse(yaml.safe_dump({
+        "variables": {"BDL:9": {
+            "source": "bdl", "id": "9", "subject": "P1313", "name": name, "measure_unit": "osoba", "level": 6,
+            "verified": True, "evidence": [{"kind": "recorded", "where": "bdl/pybdl/samples_raw_variables.json",
+                                            "says": '"id": 9, "subjectId": "P1313", "n1": "ogółem"'}]}},
+        "indicators": {}, "uncovered": {}}, allow_unicode=True))
+
+
+def _variable_route(source_server, variable_id: int) -> None:
+    recorded = next(v for v in load_json("bdl/pybdl/samples_raw_variables.json")["list_variables"]
+                    if v["id"] == variable_id)
+    source_server.route(f"/variables/{variable_id}",
+                        lambda q: (200, "application/json", json.dumps(recorded).encode()))
+
+
+def test_a_mapped_variable_is_checked_against_its_metadata_and_kept_when_it_agrees(bdl_source, source_server,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(public_statistics, "load", lambda: _mapping(["ogółem", "24 lata i mniej"]))
+    _variable_route(source_server, 9)
+    source, user = bdl_source
+    job = run_job(source["id"], user)
+    assert job["gather_error_messages"] == []
+    assert "/variables/9?lang=pl" in source_server.requests  # asked for itself, not only from the subject list
+    assert helpers.call_action("urbanaudit_indicator_values", indicator_code="BDL:9", city="3000000")
+
+
+def test_a_mapped_variable_whose_name_changed_in_the_source_stops_with_both_names_and_writes_nothing(
+        bdl_source, source_server, monkeypatch):
+    source, user = bdl_source
+    _variable_route(source_server, 9)
+    # the mapping was written for another name: the source renumbered or redefined variable 9
+    monkeypatch.setattr(public_statistics, "load", lambda: _mapping(["ogółem", "25 lat i mniej"]))
+    job = run_job(source["id"], user)
+    [error] = job["gather_error_messages"]
+    assert "BDL:9" in error and "ogółem / 24 lata i mniej" in error and "ogółem / 25 lat i mniej" in error
+    assert helpers.call_action("urbanaudit_indicator_values", indicator_code="BDL:9", city="3000000") == []
+    # the subject's other variables are harvested as before
+    [record] = helpers.call_action("package_search", q="*:*")["results"]
+    assert "- 10: ogółem / 25-29 [osoba]" in record["notes"] and "- 9:" not in record["notes"]
+
+    # values stored before the source changed stay (nothing is deleted): harvest with a matching mapping, then
+    # with a mismatching one again
+    monkeypatch.setattr(public_statistics, "load", lambda: _mapping(["ogółem", "24 lata i mniej"]))
+    run_job(source["id"], user)
+    before = helpers.call_action("urbanaudit_indicator_values", indicator_code="BDL:9", city="3000000")
+    monkeypatch.setattr(public_statistics, "load", lambda: _mapping(["kobiety", "24 lata i mniej"]))
+    job = run_job(source["id"], user)
+    assert any("kobiety / 24 lata i mniej" in e for e in job["gather_error_messages"])
+    assert helpers.call_action("urbanaudit_indicator_values", indicator_code="BDL:9", city="3000000") == before

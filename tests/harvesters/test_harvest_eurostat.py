@@ -161,3 +161,31 @@ def test_a_broken_source_gives_a_clear_error_and_changes_nothing(lublin_source, 
     assert kept["metadata_modified"] == record["metadata_modified"]
     assert helpers.call_action("urbanaudit_indicator_values", indicator_code=CODE) == before
     assert model.Session.query(model.Package).filter_by(type="dataset", state="active").count() == 1
+
+
+def test_a_mapped_indicator_whose_label_changed_stops_with_both_labels_and_writes_nothing(lublin_source,
+                                                                                        source_server):
+    """DE1001V is mapped (schemas/indicators/public_statistics.yaml) as "Population on the 1st of January,
+    total": an answer in which Eurostat gives the code another meaning must not become population."""
+    source, user = lublin_source
+    document = load_json(URB_CPOP1)
+    document["dimension"]["indic_ur"]["category"]["label"]["DE1001V"] = "Population on the 1st of January, male"
+    _serve(source_server, document)
+    job = run_job(source["id"], user)
+    [error] = job["gather_error_messages"]
+    assert CODE in error and "Population on the 1st of January, male" in error
+    assert "Population on the 1st of January, total" in error
+    assert _series("kielce") == {} and _series("lublin") == {}
+
+
+def test_mapped_asks_each_dataset_for_the_verified_codes_of_the_public_statistics_mapping(lublin_source,
+                                                                                        source_server):
+    source, user = lublin_source
+    helpers.call_action("harvest_source_patch", {"user": user}, id=source["id"], config=json.dumps(
+        {"city": "0663011", "datasets": ["urb_cpop1"], "mapped": True}))
+    _serve(source_server, fixture_path(URB_CPOP1).read_bytes())
+    job = run_job(source["id"], user)
+    assert job["gather_error_messages"] == []
+    # DE1001V is the verified code of urb_cpop1 in schemas/indicators/public_statistics.yaml: only it is asked for
+    assert source_server.requests[0].endswith("&indic_ur=DE1001V")
+    assert _series("kielce")["2023"] == 182295

@@ -109,10 +109,10 @@ def test_composite_is_shown_at_the_minimum_with_its_method_and_coverage(app, cit
 @pytest.mark.ckan_config("ckanext.urbanaudit.qol.min_themes", "19")
 def test_composite_minimum_of_themes_is_configurable(cities):
     _extra_cities()
-    codes = _core_codes(30)
+    codes = _core_codes(25)  # more than half of the 46 core indicators
     _sysadmin_upsert(_six_city_values(codes))
     composite = helpers.call_action("urbanaudit_city_show", id="kielce")["composite"]
-    assert composite["coverage"]["core"]["with_values"] == 30  # the core share is met, the themes are not
+    assert composite["coverage"]["core"]["with_values"] == 25  # the core share is met, the themes are not
     assert composite["status"] == "not_enough_data" and composite["value"] is None
     assert composite["coverage"]["themes"]["required"] == 19
 
@@ -175,10 +175,17 @@ def test_reference_is_every_portal_city_from_five_cities(app, cities):
     assert (ref["basis"], ref["period"], ref["cities"], ref["min"], ref["max"]) == (
         "portal_cities", "2024", 5, 15.0, 30.0)
     assert report["scaled"] == round((30 - 25) / (30 - 15) * 100, 1)
-    # the ranking still compares the peers, scaled against the same reference
-    assert [(r["city"]["name"], r["scaled"]) for r in report["ranking"]] == [
-        ("Białystok", round((30 - 20) / 15 * 100, 1)), ("Lublin", round((30 - 22) / 15 * 100, 1)),
-        ("Kielce", report["scaled"])]
+    # the ranking ranks every portal city with a value, the city and its peers marked, against the same reference
+    ranking = [(r["city"]["slug"], r["scaled"], r["home"], r["peer"]) for r in report["ranking"]]
+    assert ranking == [
+        ("miasto-a", 100.0, False, False), ("bialystok", round((30 - 20) / 15 * 100, 1), False, True),
+        ("lublin", round((30 - 22) / 15 * 100, 1), False, True), ("kielce", report["scaled"], True, False),
+        ("miasto-b", 0.0, False, False)]
+    rows = BeautifulSoup(app.get(f"/en/indicator/{PM10}?city=kielce").get_data(as_text=True),
+                         "html.parser").select("#ua-ranking tbody tr")
+    assert [r.find_all("td")[1].get_text(" ", strip=True) for r in rows] == [
+        "Miasto A", "Białystok peer city", "Lublin peer city", "Kielce", "Miasto B"]
+    assert rows[3].find("strong").get_text() == "Kielce"
     text = BeautifulSoup(app.get(f"/indicator/{PM10}?city=kielce").get_data(as_text=True),
                          "html.parser").find(id="ua-reference").get_text(" ", strip=True)
     assert "liczba miast: 5" in text and "najniższa 15" in text and "najwyższa 30" in text

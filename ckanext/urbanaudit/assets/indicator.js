@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var COLORS = ["#1f5fa8", "#d9822b", "#2b9d5b", "#a83f3f", "#7a4fb0", "#4f8f9f"];
+  var OTHER = "#8a8a8a";
 
   function data() {
     var node = document.getElementById("ua-chart-data");
@@ -13,6 +14,7 @@
      own city first), so a city keeps its colour in the trend, the comparison and the map. */
   function colorOf(d, city, fallback) {
     var i = (d.cities || []).indexOf(city);
+    if (i < 0 && d.others) { return OTHER; }  /* a city of the portal's ranking that is not on the page: grey */
     return COLORS[(i < 0 ? fallback : i) % COLORS.length];
   }
 

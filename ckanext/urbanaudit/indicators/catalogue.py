@@ -6,6 +6,7 @@ polarity, kind and a ``formula`` saying where its values come from:
 ``source``       harvested as is (BDL, Eurostat, GIOŚ) under the entry's own code;
 ``city``         entered by the owning department (source ``city``);
 ``same_as``      the value of another catalogue entry (the same indicator in another edition);
+``scaled``       the value of another entry times ``scale`` (e.g. a rate per 1 000 as per 100 000);
 ``ratio``        sum(numerator) / sum(denominator) x scale (per capita, per 100 000, shares);
 ``change``       annual % change of an input against the previous year;
 ``annual_mean``  mean of an input's sub-annual values in a year (with a minimum count);
@@ -24,7 +25,10 @@ from typing import Any
 
 import yaml
 
-OPS = {"source", "city", "same_as", "ratio", "change", "annual_mean"}
+from ckanext.urbanaudit.indicators import public_statistics
+
+OPS = {"source", "city", "same_as", "scaled", "ratio", "change", "annual_mean"}
+SINGLE_INPUT = ("same_as", "scaled", "change", "annual_mean")
 POLARITIES = {"higher", "lower", "neutral"}
 KINDS = {"core", "supporting", "profile", "variable", "unknown"}
 HARVESTED = {"bdl", "eurostat", "gios"}
@@ -87,7 +91,7 @@ def formula_inputs(formula: dict | None) -> list[str]:
     if not formula:
         return []
     terms: list[Any] = []
-    if formula.get("op") in ("same_as", "change", "annual_mean"):
+    if formula.get("op") in SINGLE_INPUT:
         terms = [formula.get("input")]
     elif formula.get("op") == "ratio":
         terms = [*(formula.get("numerator") or []), *(formula.get("denominator") or [])]
@@ -165,7 +169,7 @@ def _availability(code: str, entries: dict[str, dict], stack: tuple = ()) -> str
         return SOURCE if {s.get("source") for s in entry.get("sources") or []} & HARVESTED else NONE
     if op == "city":
         return CITY
-    terms = ([formula["input"]] if op in ("same_as", "change", "annual_mean")
+    terms = ([formula["input"]] if op in SINGLE_INPUT
              else [*formula["numerator"], *formula["denominator"]])
     levels = []
     for term in terms:
@@ -177,8 +181,11 @@ def _availability(code: str, entries: dict[str, dict], stack: tuple = ()) -> str
     return CITY if CITY in levels else SOURCE
 
 
-def parse(text: str) -> Catalogue:
+def parse(text: str, stats: public_statistics.PublicStatistics | None = None) -> Catalogue:
+    """The catalogue of ``text``; with ``stats``, its verified public-statistics mappings merged in."""
     data = yaml.safe_load(text)
+    if isinstance(data, dict) and stats is not None:
+        public_statistics.merge(data, stats)
     if not isinstance(data, dict):
         raise CatalogueError("the catalogue is a mapping with 'themes' and 'indicators'")
     problems = _check(data)
@@ -204,7 +211,7 @@ def parse(text: str) -> Catalogue:
 def catalogue() -> Catalogue:
     """The shipped catalogue (read once per process)."""
     path = files("ckanext.urbanaudit.schemas") / "indicators" / "catalogue.yaml"
-    return parse(path.read_text("utf-8"))
+    return parse(path.read_text("utf-8"), public_statistics.load())
 
 
 @cache

@@ -4,7 +4,10 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 import click
 
+from ckanext.urbanaudit.indicators import public_statistics
+from ckanext.urbanaudit.indicators.catalogue import catalogue
 from ckanext.urbanaudit.indicators.load import IndicatorLoadError, load
+from ckanext.urbanaudit.indicators.public_statistics import coverage
 from ckanext.urbanaudit.utils import cli_context
 
 
@@ -45,3 +48,29 @@ def indicators_compute(city: tuple[str, ...], code: tuple[str, ...]) -> None:
         raise click.ClickException(str(e.error_summary)) from None
     click.echo(f"computed values: {counts['created']} created, {counts['updated']} updated, "
                f"{counts['unchanged']} unchanged, {counts['deleted']} deleted")
+
+
+EDITIONS = {"37120:2014": "ISO37120:2014:", "37120:2018": "ISO37120:2018:", "37122": "ISO37122:",
+            "37123": "ISO37123:"}
+
+
+@indicators.command("coverage")
+@click.option("--edition", type=click.Choice(sorted(EDITIONS)), default="37120:2014", show_default=True)
+@click.option("--markdown", is_flag=True, help="Print a Markdown table (as in README.md).")
+def indicators_coverage(edition: str, markdown: bool) -> None:
+    """Which indicators of an edition public statistics (GUS BDL, Eurostat) can compute for any city with powiat
+    rights: sources, evidence, verified or not; for each indicator left uncovered, why."""
+    cat = catalogue()
+    rows = coverage(public_statistics.load(), [i for i in cat.indicators if i.code.startswith(EDITIONS[edition])])
+    verified = [r for r in rows if r["verified"]]
+    core = [r for r in verified if r["kind"] == "core"]
+    if markdown:
+        click.echo("| indicator | kind | sources | evidence | verified | why not covered |")
+        click.echo("|---|---|---|---|---|---|")
+    for r in rows:
+        cells = [f"{r['code']} {r['name']}", r["kind"], ", ".join(r["sources"]) or "-",
+                 "; ".join(dict.fromkeys(r["evidence"])) or "-", "yes" if r["verified"] else "no", r["why"] or ""]
+        click.echo("| " + " | ".join(c.replace("|", "/") for c in cells) + " |" if markdown else "\t".join(cells))
+    click.echo(f"\n{len(verified)} of {len(rows)} indicators computable from public statistics with verified "
+               f"evidence ({len(core)} of {sum(r['kind'] == 'core' for r in rows)} core); "
+               f"{sum(bool(r['sources']) and not r['verified'] for r in rows)} mapped but unverified.")

@@ -176,13 +176,27 @@ class _Computer:
             out.append(self.row(ind, city, year, value, rows, _input_flags(rows)))
         return out
 
+    def term_series(self, term: Any, city: str) -> dict[str, dict]:
+        """A term's values by period: of ``{first_of: [...]}``, per period the first code with a value."""
+        merged: dict[str, dict] = {}
+        for code in reversed(term["first_of"] if isinstance(term, dict) else [term]):
+            for period, row in self.store.series(code, city).items():
+                if row["value"] is not None or period not in merged:
+                    merged[period] = row
+        return merged
+
     def same_as(self, ind: Indicator, city: str) -> list[dict]:
         out = []
-        for period, row in sorted(self.store.series(ind.formula["input"], city).items()):
+        for period, row in sorted(self.term_series(ind.formula["input"], city).items()):
             value = Decimal(row["value"]) if row["value"] is not None else None
             flags = sorted(set(row["flags"])) if value is None else _input_flags([row])
             out.append(self.row(ind, city, period, value, [row], flags or (["missing_input"] if value is None else [])))
         return out
+
+    def scaled(self, ind: Indicator, city: str) -> list[dict]:
+        scale = Decimal(str(ind.formula.get("scale", 1)))
+        return [dict(row, value=_number(Decimal(row["value"]) * scale) if row["value"] is not None else None)
+                for row in self.same_as(ind, city)]
 
     def missing(self, ind: Indicator, city: str, period: str, found: list[dict], missing: list[str]) -> dict:
         return self.row(ind, city, period, None, found, ["missing_input"],

@@ -4,7 +4,8 @@ values table (the actions return these dicts; the pages render them, so the API 
 Scaled value (0-100) and quality-of-life composite: the rules are in qol.py (which values count by their flags,
 the reference — every portal city with a counted value of the indicator in the period, from a configured number
 of cities —, and the coverage minimum of the composite); the methodology page /metodologia states them.
-The ranking of the indicator page compares the city with its peers; their scaled values use the same reference.
+The ranking of the indicator page ranks every portal city with a value in the reference period (the city and its
+peers marked), all scaled against the same reference; the trend chart and the map show the city and its peers.
 """
 from __future__ import annotations
 
@@ -129,6 +130,26 @@ def compared_cities(city: City) -> list[City]:
     return [city, *peers]
 
 
+def _ranking(ind: Indicator, period: str, hidden: Collection[str], ref: dict | None, rule: qol.Rules, *,
+             city: City, peers: set[str]) -> list[dict[str, Any]]:
+    """Every portal city with a value of the indicator in the period (its preferred source), best first, each
+    scaled against the same reference; the page's own city and its peers marked."""
+    series = best_series(_rows_in_periods([(ind.code, period)]), hidden)
+    teryts = [t for (_, t), by_period in series.items() if (by_period.get(period) or {}).get("value") is not None]
+    places = {c.teryt: c for c in model.Session.query(City).filter(City.teryt.in_(teryts))} if teryts else {}
+    ranking = []
+    for teryt in teryts:
+        if teryt not in places:
+            continue
+        row = series[(ind.code, teryt)][period]
+        ranking.append({"city": places[teryt].as_dict(), "value": row["value"],
+                        "scaled": scaled_value(row, ref, ind.polarity, rule)[0],
+                        "flag_classes": qol.flag_classes(row["flags"]),
+                        "home": teryt == city.teryt, "peer": teryt in peers})
+    ranking.sort(key=lambda r: (-r["value"] if ind.polarity != "lower" else r["value"], r["city"]["name"]))
+    return ranking
+
+
 def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dict[str, Any]:
     """Everything the indicator page shows for one city and its peers (``ind`` must be visible to the caller;
     ``hidden``: the codes the caller may not see, see visibility.py)."""
@@ -146,14 +167,7 @@ def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dic
     home = per_city[0]
     period = home["latest"]["period"] if home["latest"] else None
     ref = references([(ind.code, period)], hidden, rule)[(ind.code, period)] if period else None
-    ranking = []
-    for entry in per_city:
-        row = next((v for v in entry["series"] if v["period"] == period and v["value"] is not None), None)
-        if row:
-            ranking.append({"city": entry["city"], "value": row["value"],
-                            "scaled": scaled_value(row, ref, ind.polarity, rule)[0],
-                            "flag_classes": qol.flag_classes(row["flags"])})
-    ranking.sort(key=lambda r: -r["value"] if ind.polarity != "lower" else r["value"])
+    ranking = _ranking(ind, period, hidden, ref, rule, city=city, peers=set(teryts[1:])) if period else []
     scaled, reason = scaled_value(home["latest"], ref, ind.polarity, rule)
     flags = sorted({f for e in per_city for v in e["series"] for f in v["flags"]})
     return {

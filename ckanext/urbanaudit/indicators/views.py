@@ -105,6 +105,7 @@ def read(code: str) -> str | flask.Response:
                   for e in report["cities"]],
         "ranking": [{"label": r["city"]["name"], "city": r["city"]["teryt"], "value": r["value"]}
                     for r in report["ranking"]],
+        "others": any(not (r["home"] or r["peer"]) for r in report["ranking"]),
         "unit": report["indicator"]["unit"],
         "points": [p for e in report["cities"]
                    if (p := _city_point(e["city"]["teryt"], e["city"]["name"], e["latest"]))],
