@@ -41,7 +41,7 @@ def test_indicator_pages_in_headless_chromium(server, page, cities):
     assert any(t.startswith("Kielce: 25") for t in tooltips)
     # the text alternative of the charts holds the same numbers
     ranking = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#ua-ranking tbody tr")]
-    assert ranking[0].startswith("1 Białystok 20") and ranking[-1].startswith("3 Kielce 25")
+    assert ranking[0].startswith("1 Białystok miasto porównawcze 20") and ranking[-1].startswith("3 Kielce 25")
     assert "Stężenie pyłu PM10" in browser.find_element(By.TAG_NAME, "h1").text
     assert _errors(browser) == []
 
