@@ -49,7 +49,7 @@ def test_loading_kielce_twice_creates_once_and_then_changes_nothing(cli, ckan_co
     assert first.exit_code == 0, first.output
     assert "cities: 3 created, 0 updated, 0 unchanged" in first.output
     assert "organizations: 2 created" in first.output
-    assert "harvest_sources: 3 created" in first.output
+    assert "harvest_sources: 4 created" in first.output
 
     kielce = City.get("kielce")
     assert kielce.peers == ["0663011", "2061011"]
@@ -58,6 +58,9 @@ def test_loading_kielce_twice_creates_once_and_then_changes_nothing(cli, ckan_co
     assert eurostat["url"] == "http://127.0.0.1:9/eurostat"
     assert json.loads(eurostat["config"]) == {"city": "2661011", "datasets": ["urb_cpop1"], "indicators": ["DE1001V"]}
     assert eurostat["frequency"] == "MONTHLY"
+    mapped = helpers.call_action("harvest_source_show", id="kielce-eurostat-public-statistics")
+    assert json.loads(mapped["config"]) == {"city": "2661011", "datasets": ["urb_cenv", "urb_ctran"], "mapped": True}
+    assert mapped["frequency"] == "MANUAL"
     gios = helpers.call_action("harvest_source_show", id="kielce-gios-powietrze")
     assert helpers.call_action("organization_show", id=gios["owner_org"])["name"] == "kielce-wydzial-srodowiska"
     before = _snapshot()
@@ -66,7 +69,7 @@ def test_loading_kielce_twice_creates_once_and_then_changes_nothing(cli, ckan_co
     assert second.exit_code == 0, second.output
     assert "cities: 0 created, 0 updated, 3 unchanged" in second.output
     assert "organizations: 0 created, 0 updated, 2 unchanged" in second.output
-    assert "harvest_sources: 0 created, 0 updated, 3 unchanged" in second.output
+    assert "harvest_sources: 0 created, 0 updated, 4 unchanged" in second.output
     assert _snapshot() == before
 
 
@@ -80,7 +83,7 @@ def test_a_changed_file_updates_in_place(tmp_path):
                                                                  "frequency: WEEKLY\n    # BDL")
     (tmp_path / "kielce.yaml").write_text(text, "utf-8")
     report = load(tmp_path / "kielce.yaml")
-    assert report["harvest_sources"] == {"created": 0, "updated": 1, "unchanged": 2}
+    assert report["harvest_sources"] == {"created": 0, "updated": 1, "unchanged": 3}
     updated = helpers.call_action("harvest_source_show", id="kielce-gus-bdl")
     assert (updated["id"], updated["frequency"]) == (source_id, "WEEKLY")
 
