@@ -465,7 +465,10 @@ PROBE = textwrap.dedent(r'''
             where = f"{source.relative_to(SCRATCH)}:{node.lineno}"
             try:
                 resource = ir.files(package).joinpath(*known)
-                ok = resource.is_file() if len(known) == len(parts) and known else resource.is_dir()
+                # a fully known path names a file or a folder of the package (e.g. schemas/cities); a partly
+                # known one (a file name computed at run time) needs its folder
+                ok = (resource.is_file() or resource.is_dir()) if len(known) == len(parts) and known \
+                    else resource.is_dir()
             except Exception:
                 ok = False
             report["files_calls"].append([where, package, parts, ok])
