@@ -240,7 +240,7 @@ def test_bad_values_get_clear_errors_and_change_nothing(cities):
 def test_indicator_list_filters_and_counts(cities):
     result = helpers.call_action("urbanaudit_indicator_list", standard="ISO 37120:2014", theme="8")
     assert result["count"] == 8 and {i["code"] for i in result["results"]} >= {"ISO37120:2014:8.2"}
-    assert result["facets"]["availability"]["source"] == 3  # PM2.5, PM10, NO2 from GIOŚ
+    assert result["facets"]["availability"]["source"] == 4  # PM2.5, PM10, NO2 from GIOŚ; noise from Eurostat
     found = helpers.call_action("urbanaudit_indicator_list", q="dependency")
     assert {i["code"] for i in found["results"]} == {"UA:old_age_dependency", "UA:young_age_dependency",
                                                      "UA:total_dependency"}
@@ -273,7 +273,7 @@ def test_pages_render_with_downloads_and_api_call(app, cities):
     data = json.loads(app.get("/indicator/iso37120-2018-8-2?city=kielce&format=json").get_data(as_text=True))
     assert data == helpers.call_action("urbanaudit_indicator_show", id="iso37120-2018-8-2", city="kielce")
     catalogue_page = app.get("/indicator?theme=8&availability=source").get_data(as_text=True)
-    assert "ISO37120:2018:8.2" in catalogue_page and "ISO37120:2014:8.7" not in catalogue_page
+    assert "ISO37120:2018:8.2" in catalogue_page and "ISO37120:2014:8.3" not in catalogue_page
     # CKAN takes the language from the URL prefix (not Accept-Language): the indicator's name is in English there
     english = app.get("/en/indicator/iso37120-2018-8-2")
     assert english.status_code == 200
@@ -284,9 +284,9 @@ def test_pages_render_with_downloads_and_api_call(app, cities):
     city = app.get("/city/2661011").get_data(as_text=True)
     assert "ua-composite" in city and "ISO37120:2018:8.2" in city
     gaps = app.get("/gaps").get_data(as_text=True)
-    assert "ISO37120:2014:8.7" in gaps
+    assert "ISO37120:2014:8.3" in gaps
     gaps_csv = list(csv.DictReader(io.StringIO(app.get("/gaps?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
-    assert {"ISO37120:2014:8.7": "no_source"}.items() <= {g["code"]: g["gap"] for g in gaps_csv}.items()
+    assert {"ISO37120:2014:8.3": "no_source"}.items() <= {g["code"]: g["gap"] for g in gaps_csv}.items()
     assert app.get("/indicator/NOPE:1").status_code == 404
 
 
@@ -326,10 +326,10 @@ def test_private_data_sets_never_appear_on_indicator_or_gap_pages(app, cities):
                          ("urbanaudit_gaps", {})):
         assert "Pomiary tajne" not in json.dumps(helpers.call_action(action, **data), ensure_ascii=False)
     # a private indicator is hidden from those outside its department
-    load(owner="um-kielce", codes=["ISO37120:2014:8.7"])
-    helpers.call_action("package_patch", id="iso37120-2014-8-7", private=True)
-    assert app.get("/indicator/iso37120-2014-8-7").status_code == 404
-    assert "ISO37120:2014:8.7" not in app.get("/gaps").get_data(as_text=True)
+    load(owner="um-kielce", codes=["ISO37120:2014:8.3"])
+    helpers.call_action("package_patch", id="iso37120-2014-8-3", private=True)
+    assert app.get("/indicator/iso37120-2014-8-3").status_code == 404
+    assert "ISO37120:2014:8.3" not in app.get("/gaps").get_data(as_text=True)
 
 
 @pytest.mark.usefixtures("with_request_context")
