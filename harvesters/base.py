@@ -175,8 +175,7 @@ class UrbanauditHarvester(HarvesterBase):
         if self.shortfall:
             self._save_gather_error(tk._("{reason}: nothing withdrawn in this job.").format(reason=self.shortfall),
                                     harvest_job)
-        for problem in getattr(self, "problems", []):
-            self._save_gather_error(problem, harvest_job)
+        self._save_problems(harvest_job)
         return ids
 
     def _withdrawal_refused(self, ledger: GatherLedger, url: str, source_config: dict[str, Any]) -> str | None:
@@ -203,7 +202,12 @@ class UrbanauditHarvester(HarvesterBase):
     def report(self, message: str) -> None:
         """Called by records() for a part of the source it leaves out (e.g. a mapped variable the source
         redefined): the rest is imported and the job lists the message as an error."""
-        self.__dict__.setdefault("problems", []).append(message)
+        self.problems.append(message)
+
+    def _save_problems(self, harvest_job: HarvestJob) -> None:
+        """The parts of the source records() left out, each as a gather error of the job."""
+        for problem in self.problems:
+            self._save_gather_error(problem, harvest_job)
 
     @staticmethod
     def _max_withdraw_share(source_config: dict[str, Any]) -> float:
@@ -238,8 +242,7 @@ class UrbanauditHarvester(HarvesterBase):
         """Roll back the objects of this gather and record why: the catalogue stays as it was."""
         model.Session.rollback()
         self._save_gather_error(message, harvest_job)
-        for problem in getattr(self, "problems", []):
-            self._save_gather_error(problem, harvest_job)
+        self._save_problems(harvest_job)
 
     @staticmethod
     def _flush(pending: list[HarvestObject]) -> list[str]:

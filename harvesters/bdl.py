@@ -91,18 +91,17 @@ class BdlHarvester(UrbanauditHarvester):
         for subject in config.get("subjects", []):
             for variable in _pages(client, "variables", {"subject-id": subject, "lang": "pl"}, page_size):
                 variables[int(variable["id"])] = variable
-        stats = public_statistics.load()
+        mapped = {int(v.id): v for v in public_statistics.load().verified_variables("bdl")}
         wanted = list(config.get("variables", []))
         if config.get("mapped"):
-            wanted += [int(v.id) for v in stats.verified_variables("bdl")]
-        wanted += [v for v in variables if stats.by_id("bdl", v) is not None]
+            wanted += list(mapped)
+        wanted += [v for v in variables if v in mapped]
         for variable_id in dict.fromkeys(wanted):
-            if variable_id not in variables or stats.by_id("bdl", variable_id) is not None:
+            if variable_id not in variables or variable_id in mapped:
                 # a mapped variable's metadata is always asked for itself (variables/{id}) and compared
                 variables[variable_id] = client.get_json(f"variables/{variable_id}", {"lang": "pl"})
-        for variable_id in list(variables):
-            mapped = stats.by_id("bdl", variable_id)
-            problem = _checked(mapped, variables[variable_id]) if mapped is not None else None
+        for variable_id in [v for v in variables if v in mapped]:
+            problem = _checked(mapped[variable_id], variables[variable_id])
             if problem:
                 self.report(f"{self.title}: {problem}")
                 del variables[variable_id]

@@ -78,11 +78,6 @@ class PublicStatistics:
     def verified_variables(self, source: str) -> list[Variable]:
         return [v for v in self.variables.values() if v.source == source and v.verified]
 
-    def by_id(self, source: str, variable_id: str | int) -> Variable | None:
-        """The verified variable of a source with this id (None: not mapped, or not verified)."""
-        return next((v for v in self.variables.values()
-                     if v.source == source and v.id == str(variable_id) and v.verified), None)
-
 
 def _norm(text: Any) -> str:
     return " ".join(str(text or "").split())
@@ -223,11 +218,16 @@ def _formula(mapping: Mapping, existing: dict | None) -> dict[str, Any]:
             "scale": mapping.scale}
 
 
+def _source_item(variable: Variable) -> dict[str, Any]:
+    """The variable as an item of a catalogue entry's ``sources``."""
+    if variable.source == "bdl":
+        return {"source": "bdl", "variable": variable.id, "subject": variable.subject}
+    return {"source": "eurostat", "dataset": variable.dataset, "variable": variable.id}
+
+
 def _variable_entry(variable: Variable, theme: str | None) -> dict[str, Any]:
     name_pl = variable.label.get("pl") or f"{variable.subject or variable.source.upper()}: {variable.full_name}"
     name_en = variable.label.get("en") or ""
-    source = ({"source": "bdl", "variable": variable.id, "subject": variable.subject} if variable.source == "bdl"
-              else {"source": "eurostat", "dataset": variable.dataset, "variable": variable.id})
     method = {"en": "value as published by the source", "pl": "wartość opublikowana przez źródło"}
     return {
         "code": variable.code, "standard": "GUS BDL" if variable.source == "bdl" else "Eurostat Urban Audit",
@@ -235,7 +235,7 @@ def _variable_entry(variable: Variable, theme: str | None) -> dict[str, Any]:
         "name": {"pl": name_pl, **({"en": name_en} if name_en else {})},
         "definition": {"pl": name_pl, **({"en": name_en} if name_en else {})},
         "unit": variable.measure_unit or "", "method": method, "polarity": "neutral",
-        "formula": {"op": "source"}, "sources": [source],
+        "formula": {"op": "source"}, "sources": [_source_item(variable)],
         "listed_by": "; ".join(e["where"] for e in variable.evidence),
     }
 
@@ -256,10 +256,9 @@ def merge(data: dict[str, Any], stats: PublicStatistics) -> None:
                 entries.append(by_code[code])
         formula = _formula(mapping, target.get("formula"))
         target["formula"] = formula
-        text = _formula_text(formula.get("numerator") or [formula.get("input")], formula.get("denominator") or [],
-                             float(formula.get("scale", 1)))
-        if formula["op"] == "scaled":
-            text = f"{formula['input']} × {formula['scale']:g}"
+        text = (f"{formula['input']} × {formula['scale']:g}" if formula["op"] == "scaled" else _formula_text(
+            formula.get("numerator") or [formula.get("input")], formula.get("denominator") or [],
+            float(formula.get("scale", 1))))
         target["method"] = {
             "en": f"{text}; same city and period for every input. Public statistics: "
                   f"{', '.join(mapping.variables)}. {mapping.note}".strip(),
@@ -268,10 +267,7 @@ def merge(data: dict[str, Any], stats: PublicStatistics) -> None:
         }
         sources = list(target.get("sources") or [])
         for code in mapping.variables:
-            variable = stats.variables[code]
-            item = ({"source": "bdl", "variable": variable.id, "subject": variable.subject}
-                    if variable.source == "bdl" else
-                    {"source": "eurostat", "dataset": variable.dataset, "variable": variable.id})
+            item = _source_item(stats.variables[code])
             if item not in sources:
                 sources.append(item)
         target["sources"] = sources
