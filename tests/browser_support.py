@@ -46,7 +46,7 @@ def server(app, monkeypatch):
     httpd = make_server("127.0.0.1", 0, app.app, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{httpd.server_port}"
     monkeypatch.setitem(tk.config, "ckan.site_url", url)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield url

@@ -92,7 +92,10 @@ class SourceServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll so that stop() returns at once: shutdown() waits for serve_forever's next poll (0.5 s
+        # by default), which every test using the server paid at teardown.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
 
     @property
     def url(self) -> str:
