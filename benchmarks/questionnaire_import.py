@@ -1,6 +1,6 @@
 """Benchmark: importing an inventory questionnaire against creating the same records one by one.
 
-    .venv/bin/python benchmarks/questionnaire_import.py [--rows 5000]
+    .venv/bin/python benchmarks/questionnaire_import.py [--rows 5000] [--memory-rows 1000,5000]
 
 Needs the services of `make services`. Uses its own database (urbanaudit_bench, created
 if missing) and Solr site id, so it never touches the test or demo data. Each phase runs
@@ -10,8 +10,9 @@ in a fresh subprocess on a freshly reset database, so its peak memory is its own
 * baseline — `package_create` called N times with the same records (what a script
              looping over the Action API would do).
 
-Prints rows/s, wall time and peak memory (Python heap by tracemalloc, and max RSS) of
-both, and the ratio import/baseline.
+Time and memory are separate runs (tracemalloc slows Python itself): first both phases
+for --rows without tracemalloc (rows/s, ratio import/baseline), then the import alone
+under tracemalloc for each --memory-rows size (heap peak, and its ratio to the smallest).
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def reset() -> None:
         subprocess.run([CKAN, "-c", str(ROOT / "test.ini"), *args], env=ENV, check=True, capture_output=True)
 
 
-def phase(name: str, n: int) -> dict:
+def phase(name: str, n: int, traced: bool = False) -> dict:
     """Runs in the subprocess: set up, then time one way of creating n records."""
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
@@ -85,7 +86,8 @@ def phase(name: str, n: int) -> dict:
                 resource_ = record.pop("__resource")
                 record.update(name=record["identifier"].lower(), owner_org="wydzial-testowy", type="dataset",
                               resources=[{"url": resource_["url"], "format": resource_["format"]}])
-        tracemalloc.start()
+        if traced:
+            tracemalloc.start()
         started = time.perf_counter()
         if name == "import":
             report = tk.get_action("urbanaudit_inventory_import")(
@@ -95,34 +97,46 @@ def phase(name: str, n: int) -> dict:
             for record in records:
                 tk.get_action("package_create")(dict(context), record)
         seconds = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
+        _, peak = tracemalloc.get_traced_memory() if traced else (0, 0)
         count = tk.get_action("package_search")(dict(context), {"q": "*:*", "rows": 0})["count"]
     return {"phase": name, "rows": n, "seconds": seconds, "rows_per_s": n / seconds,
             "heap_peak_mb": peak / 2**20, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "indexed": count}
 
 
+def _run(name: str, n: int, traced: bool) -> dict:
+    reset()
+    command = [sys.executable, __file__, "--phase", name, "--rows", str(n)] + (["--traced"] if traced else [])
+    out = subprocess.run(command, env=ENV, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--memory-rows", default="1000,5000")
     parser.add_argument("--phase", choices=["import", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(phase(args.phase, args.rows)))
+        print(json.dumps(phase(args.phase, args.rows, args.traced)))
         return
-    results = {}
-    for name in ("import", "baseline"):
-        reset()
-        out = subprocess.run([sys.executable, __file__, "--phase", name, "--rows", str(args.rows)], env=ENV,
-                             check=True, capture_output=True, text=True)
-        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"questionnaire import benchmark, {args.rows} rows (each phase on a fresh database)")
-    print(f"{'phase':<10}{'rows/s':>10}{'seconds':>10}{'heap peak MB':>14}{'max RSS MB':>12}{'indexed':>9}")
+    results = {name: _run(name, args.rows, False) for name in ("import", "baseline")}
+    print(f"questionnaire import benchmark, {args.rows} rows (each phase on a fresh database, no tracemalloc)")
+    print(f"{'phase':<10}{'rows/s':>10}{'seconds':>10}{'max RSS MB':>12}{'indexed':>9}")
     for name, r in results.items():
-        print(f"{name:<10}{r['rows_per_s']:>10.1f}{r['seconds']:>10.1f}{r['heap_peak_mb']:>14.1f}"
-              f"{r['max_rss_mb']:>12.1f}{r['indexed']:>9}")
+        print(f"{name:<10}{r['rows_per_s']:>10.1f}{r['seconds']:>10.1f}{r['max_rss_mb']:>12.1f}{r['indexed']:>9}")
     ratio = results["import"]["rows_per_s"] / results["baseline"]["rows_per_s"]
     print(f"ratio import/baseline (rows/s): {ratio:.2f}x")
+    sizes = [int(n) for n in args.memory_rows.split(",") if n]
+    if sizes:
+        print("import under tracemalloc (memory only; its time is not comparable)")
+        print(f"{'rows':>8}{'heap peak MB':>14}{'ratio to first':>16}{'max RSS MB':>12}")
+        first = None
+        for n in sizes:
+            r = _run("import", n, True)
+            first = first or r["heap_peak_mb"]
+            print(f"{n:>8}{r['heap_peak_mb']:>14.1f}{r['heap_peak_mb'] / first:>16.2f}{r['max_rss_mb']:>12.1f}")
 
 
 if __name__ == "__main__":

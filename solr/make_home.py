@@ -29,6 +29,9 @@ SOLRCONFIG = f"""<?xml version="1.0" encoding="UTF-8"?>
   <schemaFactory class="ClassicIndexSchemaFactory"/>
   <updateHandler class="solr.DirectUpdateHandler2">
     <updateLog><str name="dir">${{solr.ulog.dir:}}</str></updateLog>
+    <!-- as Solr's _default configset: a durable hard commit every 15 s without opening a searcher, so that a
+         client may make its updates visible with a cheap soft commit (ckanext.urbanaudit.indexing does) -->
+    <autoCommit><maxTime>${{solr.autoCommit.maxTime:15000}}</maxTime><openSearcher>false</openSearcher></autoCommit>
     <autoSoftCommit><maxTime>${{solr.autoSoftCommit.maxTime:1000}}</maxTime></autoSoftCommit>
   </updateHandler>
   <query>

@@ -101,6 +101,11 @@ def link_recheck_hours() -> int:
     return int(tk.config["ckanext.urbanaudit.quality.link_recheck_hours"])
 
 
+def inventory_import_batch_rows() -> int:
+    """Rows of an imported questionnaire written and committed together."""
+    return max(1, int(tk.config["ckanext.urbanaudit.inventory.import_batch_rows"]))
+
+
 def inventory_max_upload_bytes() -> int:
     """The largest questionnaire file the inventory import reads, in bytes."""
     return int(tk.config["ckanext.urbanaudit.inventory.max_upload_bytes"])

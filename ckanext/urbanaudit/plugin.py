@@ -14,7 +14,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
-from ckanext.urbanaudit import cli, helpers, views
+from ckanext.urbanaudit import cli, helpers, indexing, views
 from ckanext.urbanaudit.inventory import form_pages, search, validators
 from ckanext.urbanaudit.logic import collect
 from ckanext.urbanaudit.portal import guides
@@ -47,6 +47,7 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurer
 
     def update_config(self, config_: Any) -> None:
+        indexing.install()  # one search-index update per database commit (see ckanext.urbanaudit.indexing)
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "urbanaudit")

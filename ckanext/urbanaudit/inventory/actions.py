@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
-from ckan.lib import search
+from ckan.lib import plugins as lib_plugins
 from ckan.types import Context, DataDict
 
 from ckanext.urbanaudit import config, utils
@@ -137,18 +135,6 @@ def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context
     return row, data, "error" if row.errors else action
 
 
-@contextmanager
-def _one_solr_commit() -> Iterator[None]:
-    """Index the whole import, then make Solr commit once (not once per record and per change)."""
-    previous = tk.config.get("ckan.search.solr_commit")
-    tk.config["ckan.search.solr_commit"] = False
-    try:
-        yield
-    finally:
-        tk.config["ckan.search.solr_commit"] = previous
-        search.commit()
-
-
 def _upload(data_dict: dict) -> tuple[str, bytes]:
     """The file's name and bytes; refused above the configured size before anything reads it."""
     limit = config.inventory_max_upload_bytes()
@@ -166,21 +152,67 @@ def _upload(data_dict: dict) -> tuple[str, bytes]:
     return filename, content
 
 
-def _save(plans: list, user_context: dict, report: dict) -> None:
-    """Save the rows in the current transaction, commit deferred; validation errors go on the rows."""
-    write_context = {**user_context, "defer_commit": True, "return_id_only": True}
+def _row_errors(row: q.Row, error_dict: dict) -> None:
+    for field, message in _flatten(error_dict):
+        row.error(ERROR_COLUMNS.get(field, field), message)
+
+
+def _validate(plans: list, user_context: dict) -> None:
+    """Validate every row to be written as package_create / package_update would (the dataset type's schema,
+    the same context), writing nothing; errors go on the rows."""
     for row, data, action in plans:
-        if action == "unchanged":
-            report["unchanged"].append(row.data["identifier"])
         if action not in ("create", "update"):
             continue
-        try:
-            tk.get_action("package_create" if action == "create" else "package_update")(dict(write_context), data)
-        except tk.ValidationError as error:
-            for field, message in _flatten(error.error_dict):
-                row.error(ERROR_COLUMNS.get(field, field), message)
-            continue
+        context: dict[str, Any] = {**user_context, "model": model, "session": model.Session}
+        if action == "update":
+            context["package"] = model.Package.get(data["id"])
+        plugin = lib_plugins.lookup_package_plugin(data.get("type") or "dataset")
+        schema = plugin.create_package_schema() if action == "create" else plugin.update_package_schema()
+        _, errors = lib_plugins.plugin_validate(plugin, context, dict(data), schema, f"package_{action}")
+        if errors:
+            _row_errors(row, errors)
+
+
+def _save_batch(batch: list, user_context: dict, report: dict) -> None:
+    """Write one batch in one transaction, commit it (one search-index update), or roll it back whole."""
+    write_context = {**user_context, "defer_commit": True, "return_id_only": True}
+    saved = []
+    try:
+        for row, data, action in batch:
+            try:
+                tk.get_action(f"package_{action}")(dict(write_context), data)
+            except tk.ValidationError as error:  # what only the database knew (a name taken meanwhile)
+                _row_errors(row, error.error_dict)
+                raise
+            saved.append((row, action))
+        model.repo.commit()
+    except Exception:
+        model.Session.rollback()
+        raise
+    finally:
+        # the session would otherwise keep every saved object reachable (an organization's member collection
+        # grows with each dataset), and memory with the length of the file
+        model.Session.expunge_all()
+    for row, action in saved:
         report["created" if action == "create" else "updated"].append(row.data["identifier"])
+
+
+def _save(plans: list, user_context: dict, report: dict) -> None:
+    """Write the valid rows in batches of ``inventory.import_batch_rows``; a batch that fails is rolled back,
+    the import stops there and the report says which rows were saved before it."""
+    to_write = [plan for plan in plans if plan[2] in ("create", "update") and not plan[0].errors]
+    size = config.inventory_import_batch_rows()
+    for start in range(0, len(to_write), size):
+        batch = to_write[start:start + size]
+        try:
+            _save_batch(batch, user_context, report)
+        except Exception as error:
+            first = batch[0][0]
+            if not isinstance(error, tk.ValidationError):
+                first.error("", tk._("Not saved (rows %(first)s-%(last)s and after): %(error)s") % {
+                    "first": first.number, "last": batch[-1][0].number, "error": str(error)[:300]})
+            report["stopped_at_row"] = first.number
+            return
 
 
 def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -190,7 +222,9 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
     :param dry_run: validate and report only (default false)
     :param valid_only: import the valid rows even if others have errors (default false: a file with
         errors imports nothing)
-    :returns: {rows, created, updated, unchanged, errors: [{row, column, field, message}], imported, dry_run}
+    :returns: {rows, created, updated, unchanged, errors: [{row, column, field, message}], imported, dry_run};
+        ``stopped_at_row`` when a batch failed to save: the rows before it were saved, that batch and the
+        following ones were not (import the file again to finish: saved rows come back unchanged)
     """
     tk.check_access("urbanaudit_inventory_import", context, data_dict)
     dry_run = tk.asbool(data_dict.get("dry_run", False))
@@ -216,19 +250,20 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
         plans.append(_plan(row, orgs, existing_ids.get(identifier), user_context))
 
     report: dict[str, Any] = {"rows": len(rows), "created": [], "updated": [], "unchanged": [], "dry_run": dry_run}
-    # One transaction for the whole file: every row is saved with the commit deferred, then the
-    # transaction is committed, or rolled back on a dry run or when a row fails (unless valid_only).
-    # Search indexing happens at commit, so a rolled-back row never reaches Solr.
-    try:
+    report["unchanged"] = [row.data["identifier"] for row, _, action in plans if action == "unchanged"]
+    # Every row is validated before anything is written: a file with errors writes nothing (unless valid_only)
+    # and a dry run writes nothing at all. The valid rows are then written in batches, each one transaction and
+    # one search-index update (ckanext.urbanaudit.indexing): memory stays flat however long the file, a Solr
+    # error rolls its batch back, and a rolled-back row never reaches Solr.
+    _validate(plans, user_context)
+    model.Session.rollback()  # nothing of the validation stays in the session
+    errors = [e for row, _, _ in plans for e in row.errors]
+    if dry_run:  # what the import would do
+        for row, _, action in plans:
+            if action in ("create", "update") and not row.errors:
+                report["created" if action == "create" else "updated"].append(row.data["identifier"])
+    elif valid_only or not errors:
         _save(plans, user_context, report)
-        report["errors"] = [e for row, _, _ in plans for e in row.errors]
-        report["imported"] = not dry_run and (valid_only or not report["errors"])
-    except Exception:
-        model.Session.rollback()
-        raise
-    if report["imported"]:
-        with _one_solr_commit():
-            model.repo.commit()
-    else:
-        model.Session.rollback()
+    report["errors"] = [e for row, _, _ in plans for e in row.errors]
+    report["imported"] = not dry_run and (valid_only or not errors) and "stopped_at_row" not in report
     return report

@@ -1,0 +1,146 @@
+"""One Solr update per database commit: what reaches Solr is counted by a real HTTP proxy in front of the real
+Solr core (every request forwarded, answers returned as Solr gave them)."""
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from ckan import model
+from ckan.lib.search.common import SolrSettings
+from ckan.plugins import toolkit as tk
+from ckan.tests import factories, helpers
+
+from tests.inventory.test_questionnaire import questionnaire_200, run_import, steward, xlsx  # noqa: F401
+
+
+class SolrProxy:
+    """Forwards to the configured Solr core and records (method, path) of each request; ``fail_after_updates`` makes
+    it answer every update after the first ``fail_after_updates`` with Solr's HTTP 500 instead of forwarding it."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self.origin = self.target.split("/solr/", 1)[0]
+        self.requests: list[tuple[str, str]] = []
+        self.fail_after_updates: int | None = None   # refuse every update after this many
+        proxy = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                proxy.requests.append((self.command, self.path.split("?")[0]))
+                limit = proxy.fail_after_updates
+                if limit is not None and "/update" in self.path and len(proxy.updates()) > limit:
+                    status, content, kind = 500, b'{"error":{"msg":"proxy: update refused","code":500}}', \
+                        "application/json"
+                else:
+                    answer = requests.request(self.command, proxy.origin + self.path, data=body, timeout=30,
+                                              headers={"Content-Type": self.headers.get("Content-Type", "")})
+                    status, content, kind = answer.status_code, answer.content, answer.headers.get("Content-Type")
+                self.send_response(status)
+                self.send_header("Content-Type", kind or "application/json")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        core = self.target.rsplit("/solr/", 1)[1]
+        return f"http://{host}:{port}/solr/{core}"
+
+    def updates(self) -> list[tuple[str, str]]:
+        return [r for r in self.requests if "/update" in r[1]]
+
+
+@pytest.fixture
+def solr():
+    url, user, password = SolrSettings.get()
+    proxy = SolrProxy(url)
+    proxy.thread.start()
+    SolrSettings.init(proxy.url, user, password)
+    try:
+        yield proxy
+    finally:
+        SolrSettings.init(url, user, password)
+        proxy.httpd.shutdown()
+        proxy.httpd.server_close()
+
+
+def _found(**query) -> dict:
+    return helpers.call_action("package_search", include_private=True, include_drafts=True, **query)
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_new_record_with_tags_and_resources_is_sent_to_solr_once_and_is_found_by_them(solr):
+    org = factories.Organization()
+    solr.requests.clear()
+    helpers.call_action("package_create", name="drzewa", title="Rejestr drzew", notes="Drzewa.", owner_org=org["id"],
+                        tags=[{"name": "zieleń"}], resources=[{"url": "https://dane.example/drzewa.csv",
+                                                                "format": "CSV"}])
+    assert len(solr.updates()) == 1          # stock CKAN: two (as new, then as changed by its own tags)
+    hit = _found(fq="tags:zieleń AND res_format:CSV")
+    assert [d["name"] for d in hit["results"]] == ["drzewa"]
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_an_update_and_a_delete_reach_the_search_once_each(solr):
+    dataset = factories.Dataset(title="Stary tytuł", owner_org=factories.Organization()["id"])
+    solr.requests.clear()
+    helpers.call_action("package_patch", id=dataset["id"], title="Nowy tytuł")
+    assert len(solr.updates()) == 1
+    assert _found(q="title:Nowy")["count"] == 1
+    helpers.call_action("package_delete", id=dataset["id"])
+    assert _found(q="title:Nowy")["count"] == 0
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "steward")
+def test_an_imported_questionnaire_is_one_solr_update_and_every_row_is_found(solr):
+    header, rows = questionnaire_200()
+    solr.requests.clear()
+    report = run_import(xlsx(rows[:60], header))
+    assert report["imported"] is True and len(report["created"]) == 60
+    assert len(solr.updates()) == 1           # the 60 documents, committed in Solr with the same request
+    assert _found(q="title:źródła", rows=0)["count"] == 60
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "steward")
+def test_when_solr_refuses_a_batch_it_is_rolled_back_whole_the_earlier_batches_stay_and_a_rerun_finishes(
+        solr, monkeypatch):
+    monkeypatch.setitem(tk.config, "ckanext.urbanaudit.inventory.import_batch_rows", 10)
+    header, rows = questionnaire_200()
+    solr.fail_after_updates = 1               # the first batch reaches Solr, the second is refused
+    report = run_import(xlsx(rows[:25], header))
+    assert report["imported"] is False and report["stopped_at_row"] == 12     # rows 12-21: the second batch
+    assert len(report["created"]) == 10
+    [error] = report["errors"]
+    assert error["row"] == "12" and "Solr" in error["message"] and "12-21" in error["message"]
+    assert model.Session.query(model.Package).filter_by(type="dataset").count() == 10
+    assert _found(q="title:źródła", rows=0)["count"] == 10       # nothing of the refused batch in the search
+    solr.fail_after_updates = None
+    again = run_import(xlsx(rows[:25], header))
+    assert again["imported"] is True and len(again["unchanged"]) == 10 and len(again["created"]) == 15
+    assert _found(q="title:źródła", rows=0)["count"] == 25
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_rolled_back_write_reaches_no_search(solr):
+    org = factories.Organization()
+    solr.requests.clear()
+    helpers.call_action("package_create", {"defer_commit": True}, name="wycofany", notes="Wycofany.",
+                        owner_org=org["id"])
+    model.Session.rollback()
+    model.Session.commit()                    # a later commit of the same session indexes nothing it noted
+    assert solr.updates() == []
+    assert _found(q="name:wycofany")["count"] == 0
+    assert tk.get_action("package_search")({"ignore_auth": True}, {"q": "*:*"})["count"] == 0
