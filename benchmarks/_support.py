@@ -1,4 +1,4 @@
-"""Shared parts of the page benchmarks: a free loopback port, `ckan run` in a subprocess, concurrent
+"""Shared parts of the page benchmarks: a free loopback port, the portal under gunicorn in a subprocess, concurrent
 measurement (p50/p95 latency, throughput) and the result table with ratios to a baseline."""
 from __future__ import annotations
 
@@ -29,14 +29,19 @@ def free_port() -> int:
 
 
 def start_server(ini: Path | str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """`ckan run --threaded` (no reloader) on 127.0.0.1:port; returns once it answers status_show."""
-    server = subprocess.Popen([ckan_command(), "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port), "-r",
-                               "--threaded"], env=dict(os.environ, **(env or {})),
+    """The portal as production serves it (and `make demo`): gunicorn with ``ckanext.urbanaudit.wsgi``, workers
+    sized to the cores (2 x cores + 1, BENCH_WORKERS overrides), on 127.0.0.1:port; returns once it answers
+    status_show."""
+    workers = os.environ.get("BENCH_WORKERS") or str(2 * (os.cpu_count() or 1) + 1)
+    gunicorn = str(Path(ckan_command()).parent / "gunicorn")
+    server = subprocess.Popen([gunicorn, "ckanext.urbanaudit.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                               "--workers", workers, "--timeout", "300"],
+                              env=dict(os.environ, **(env or {}), CKAN_INI=str(Path(ini).resolve())),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(240):
         if server.poll() is not None:
-            raise SystemExit(f"ckan run -c {ini} exited with {server.returncode}")
+            raise SystemExit(f"gunicorn with {ini} exited with {server.returncode}")
         try:
             if requests.get(f"{base}/api/3/action/status_show", timeout=2).ok:
                 return server
@@ -44,7 +49,7 @@ def start_server(ini: Path | str, port: int, env: dict[str, str] | None = None) 
             pass
         time.sleep(0.5)
     server.terminate()
-    raise SystemExit(f"ckan run -c {ini} did not answer")
+    raise SystemExit(f"gunicorn with {ini} did not answer")
 
 
 def stop_server(server: subprocess.Popen) -> None:

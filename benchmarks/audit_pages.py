@@ -4,7 +4,7 @@ Fills the database named by CKAN_SQLALCHEMY_URL (a benchmark database of its own
 with ``portal_pages.prepare`` (synthetic inventory records and indicator values, every one labelled synthetic),
 then a complete reporting year 2024 for Kielce: a synthetic value (flag ``synthetic``) of every ISO 37120:2014
 indicator, and targets for 20 of them; starts the portal and **stock CKAN** (core plugins only) with
-`ckan run --threaded` and measures with 20 concurrent clients:
+gunicorn (benchmarks/_support.py: start_server) and measures with 20 concurrent clients:
 
 * portal ``/city/2661011/iso37120/2024``  the ISO 37120 report (100 indicators, level, counts)
 * portal ``/city/2661011/leadership``     the leadership page (themes, off-track targets, gaps)
@@ -87,7 +87,7 @@ def main() -> None:
         finally:
             for server in servers:
                 stop_server(server)
-    print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, `ckan run --threaded` "
+    print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, gunicorn (2 x cores + 1 workers) "
           f"(one process each) on loopback\n")
     print_table(results, baseline, width=38)
     base = results[baseline]["p95"]

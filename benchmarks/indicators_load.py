@@ -2,7 +2,7 @@
 
 Fills the database named by CKAN_SQLALCHEMY_URL (use a test database: it adds 300 synthetic cities
 "99xxxxx" with 20 yearly values each of ISO37120:2018:8.2, one inventory record and the indicator dataset),
-starts `ckan run` on a free loopback port in a subprocess, and measures under 20 concurrent clients:
+starts the portal under gunicorn on a free loopback port in a subprocess, and measures under 20 concurrent clients:
 
 * /indicator/<code>?city=kielce                (the indicator page: the city and its peers)
 * urbanaudit_indicator_values for 300 cities x 20 periods (6 000 values, one API call)
@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
-from _support import free_port, measure
+from _support import free_port, measure, print_table, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 INI = ROOT / "test.ini"
@@ -94,18 +92,8 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, CKAN___CKANEXT__URBANAUDIT__INDICATORS__COMPUTE_AFTER_UPSERT="false")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/ckan"), "-c", str(INI), "run", "-H", "127.0.0.1", "-p", str(port),
-                               "-r", "--threaded"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_server(INI, port, env)
     try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{base}/api/3/action/status_show", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        else:
-            sys.exit("ckan run did not answer")
         targets = [
             ("CKAN /dataset/<id> (baseline)", f"{base}/dataset/{baseline}"),
             ("/indicator/<code>", f"{base}/indicator/iso37120-2018-8-2?city=kielce"),
@@ -115,23 +103,12 @@ def main():
         results = {}
         for label, url in targets:
             results[label] = measure(url, args.requests, args.clients)
-        base_p50 = results[targets[0][0]]["p50"]
-        base_rps = results[targets[0][0]]["rps"]
-        for label, r in results.items():
-            if r["errors"]:
-                print(f"{label}: HTTP statuses of failed requests: {r['error_codes']}")
-        print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, "
-              f"`ckan run --threaded` on loopback\n")
-        print(f"{'target':40} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50 ratio':>10} {'rps ratio':>10} "
-              f"{'errors':>7}")
-        for label, r in results.items():
-            print(f"{label:40} {r['p50']:8.1f} {r['p95']:8.1f} {r['rps']:8.1f} {r['p50'] / base_p50:10.2f} "
-                  f"{r['rps'] / base_rps:10.2f} {r['errors']:7d}")
+        print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, gunicorn on loopback\n")
+        print_table(results, targets[0][0])
         size = len(requests.get(targets[2][1], timeout=60).json()["result"])
         print(f"\nvalues per API answer: {size}; ratio = target / CKAN dataset page (p50 ratio ≤ 1 meets the target)")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 if __name__ == "__main__":

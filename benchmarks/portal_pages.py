@@ -9,7 +9,8 @@ CKAN_SITE_ID: it migrates it and adds a synthetic catalogue) with
 * the indicator catalogue as indicator datasets, Kielce and two peers, and 10 yearly synthetic values
   (flag ``synthetic``) of 40 computable indicators per city, their sources pointing at inventory records;
 
-then starts two `ckan run --threaded` servers on free loopback ports against the same database and Solr core:
+then starts two gunicorn servers (benchmarks/_support.py) on free loopback ports against the same database and
+Solr core:
 the portal (test.ini's plugins) and **stock CKAN** (the same ini with ``ckan.plugins`` emptied: core only), and
 measures each target with 20 concurrent clients:
 

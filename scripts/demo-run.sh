@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serve the demo portal on http://127.0.0.1:5000 (DEMO_PORT) with its workers (harvest
+# Serve the demo portal on http://127.0.0.1:5000 (DEMO_PORT) through gunicorn with its workers (harvest
 # gather and fetch consumers; `ckan harvester run` every HARVEST_RUN_INTERVAL seconds, default 30,
 # by scripts/harvest-scheduler.sh: it starts requested and due jobs and marks finished ones; the
 # RQ jobs worker) and the source server that replays the recorded API answers (scripts/demo-sources.sh, so "harvest again"
@@ -26,4 +26,10 @@ VENV=$VENV "$ROOT/scripts/demo-sources.sh" start
 "$CKAN" -c "$INI" jobs worker >"$LOG/jobs.log" 2>&1 & pids+=($!)
 VENV=$VENV "$ROOT/scripts/harvest-scheduler.sh" "$INI" >"$LOG/harvest-scheduler.log" 2>&1 & pids+=($!)
 echo "Portal: http://127.0.0.1:$PORT  (admin / kielce-demo-2026; stop with Ctrl-C, services with 'make stop')"
-"$CKAN" -c "$INI" run -H 127.0.0.1 -p "$PORT" --disable-reloader
+# CKAN's deployment docs serve the app through a production WSGI server, not `ckan run` (Werkzeug's development
+# server: "do not use it in a production deployment"): gunicorn, as in the docker image, workers sized to the
+# cores as gunicorn's docs advise (2 x cores + 1; DEMO_WORKERS overrides).
+WORKERS=${DEMO_WORKERS:-$(( $(nproc) * 2 + 1 ))}
+CKAN_INI=$(realpath "$INI") "$VENV/bin/gunicorn" ckanext.urbanaudit.wsgi:application \
+    --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 120 --graceful-timeout 10 \
+    --access-logfile "$LOG/access.log" --error-logfile "$LOG/gunicorn.log"

@@ -3,8 +3,11 @@ vocabularies, spatial search and dataset maps, and researchers find the DCAT cat
 from __future__ import annotations
 
 import json
+from unittest import mock
 
+import ckan.plugins.toolkit as tk
 import pytest
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories, helpers
 from rdflib import Graph
 
@@ -95,7 +98,11 @@ def test_home_summary_is_cached_until_the_catalogue_changes_and_shows_the_demo_b
     home.clear_cache()
     page = app.get("/").get_data(as_text=True)
     assert "Portal demonstracyjny" in page and "Rejestr drzew na terenach miejskich" in page
-    assert home.summary(None, "pl") is home.summary(None, "pl")  # served from the cache
+    # served from CKAN's Redis, where every web worker (another process) finds it: rebuilding it would search
+    assert connect_to_redis().exists(f"{tk.config['ckan.site_id']}:urbanaudit:home:pl")
+    with mock.patch.object(home, "build", side_effect=AssertionError("rebuilt although nothing changed")):
+        cached = home.summary(None, "pl")
+    assert "Rejestr drzew na terenach miejskich" in [d["title"] for d in cached["latest"]]
     helpers.call_action("package_create", {"ignore_auth": True, "user": factories.Sysadmin()["name"]},
                         **full_record(catalogue["org"]["id"], name="nowy-zbior", title="Nowy zbiór w katalogu",
                                       identifier="KIELCE-SR-200"))

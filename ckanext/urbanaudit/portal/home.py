@@ -8,26 +8,33 @@ visitor's context): private data sets and private indicators never show to those
 so the home page ranks the public data sets by how many of the city's indicators take their values from them
 (``source_ref`` of a value, or of an input of a computed value) and says so.
 
-The summary for anonymous visitors is kept in memory for ``ckanext.urbanaudit.home.cache_seconds`` and rebuilt
-sooner when a data set or an indicator value changes (the newest modification time of each is checked on
-every request: two indexed ``max()`` queries instead of four Solr searches and the city's dashboard).
+The summary for anonymous visitors is kept in CKAN's Redis for ``ckanext.urbanaudit.home.cache_seconds``, one
+entry per site and language shared by every web worker (a production server runs several processes: a cache per
+process would be built once per worker and go stale apart), and rebuilt sooner when a data set or an indicator
+value changes (the newest modification time of each is checked on every request: two indexed ``max()`` queries
+instead of four Solr searches and the city's dashboard). Redis down: the page is built, not cached.
 """
 from __future__ import annotations
 
-import threading
-import time
+import json
+import logging
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import redis
 import sqlalchemy as sa
 from ckan import model
+from ckan.lib.redis import connect_to_redis
 
 from ckanext.urbanaudit import config, vocabularies
 from ckanext.urbanaudit.indicators import report as indicator_report
 
 MOST_USED = 5
-_cache: dict[str, tuple[float, Any, dict[str, Any]]] = {}
-_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def _key(lang: str) -> str:
+    return f"{config.site_id()}:urbanaudit:home:{lang}"
 
 
 def summary(user: str | None, lang: str) -> dict[str, Any]:
@@ -35,20 +42,32 @@ def summary(user: str | None, lang: str) -> dict[str, Any]:
     ttl = config.home_cache_seconds()
     if user or ttl <= 0:
         return build(user, lang)
-    stamp = _fingerprint()
-    with _lock:
-        hit = _cache.get(lang)
-    if hit and hit[1] == stamp and time.monotonic() - hit[0] < ttl:
-        return hit[2]
-    data = build(None, lang)
-    with _lock:
-        _cache[lang] = (time.monotonic(), stamp, data)
+    stamp = json.dumps(_fingerprint(), default=str)
+    try:
+        connection = connect_to_redis()
+        hit = connection.get(_key(lang))
+    except redis.RedisError as error:
+        log.warning("home page cache unavailable: %s", error)
+        return build(None, lang)
+    if hit:
+        cached = json.loads(hit)
+        if cached["stamp"] == stamp:
+            return cached["data"]
+    # what a template reads comes back from JSON as it went in: the summary holds JSON types only (dates as ISO
+    # text, as package_search gives them)
+    data = json.loads(json.dumps(build(None, lang), default=str))
+    try:
+        connection.set(_key(lang), json.dumps({"stamp": stamp, "data": data}), ex=ttl)
+    except redis.RedisError as error:
+        log.warning("home page cache unavailable: %s", error)
     return data
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    try:
+        connect_to_redis().delete(*(_key(lang) for lang in ("pl", "en")))
+    except redis.RedisError as error:
+        log.warning("home page cache unavailable: %s", error)
 
 
 def _fingerprint() -> tuple[Any, ...]:

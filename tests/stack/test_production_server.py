@@ -1,0 +1,59 @@
+"""The portal under the production WSGI server `make demo` and the docker image use: gunicorn with several worker
+processes serving ``ckanext.urbanaudit.wsgi``, and the home page's cache shared by them through Redis."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import ckan.plugins.toolkit as tk
+import pytest
+import requests
+from ckan.lib.redis import connect_to_redis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn():
+    port = _free_port()
+    ini = Path(tk.config["__file__"]).resolve()
+    env = dict(os.environ, CKAN_INI=str(ini), CKAN___CKANEXT__URBANAUDIT__HOME__CACHE_SECONDS="300")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "ckanext.urbanaudit.wsgi:application",
+                               "--bind", f"127.0.0.1:{port}", "--workers", "2"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            try:
+                if requests.get(f"{base}/api/3/action/status_show", timeout=5).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_the_portal_answers_through_gunicorn_workers_and_its_home_cache_is_in_redis(gunicorn):
+    key = f"{tk.config['ckan.site_id']}:urbanaudit:home:pl"
+    redis = connect_to_redis()
+    redis.delete(key)
+    pages = [requests.get(f"{gunicorn}/", timeout=60) for _ in range(4)]
+    assert all(p.status_code == 200 and "Portal" in p.text for p in pages)
+    assert pages[0].headers["Server"].startswith("gunicorn")
+    assert len({p.text for p in pages}) == 1
+    # the cache one worker wrote is in Redis, where the other workers (and this test's process) read it
+    assert redis.exists(key) and 0 < redis.ttl(key) <= 300
