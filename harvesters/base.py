@@ -31,6 +31,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -40,7 +41,15 @@ from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 from ckanext.urbanaudit.harvesters import upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
-from ckanext.urbanaudit.harvesters.ledger import WITHDRAW, DuplicateGuid, GatherLedger, Previous, imported
+from ckanext.urbanaudit.harvesters.ledger import (
+    WITHDRAW,
+    DuplicateGuid,
+    GatherLedger,
+    HarvestRun,
+    Previous,
+    imported,
+    incremental_since,
+)
 
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit import utils
@@ -93,6 +102,10 @@ class UrbanauditHarvester(HarvesterBase):
     """Base of the urban-audit harvesters (not a plugin itself: the subclasses are)."""
 
     source_id = ""  # the harvest source being gathered (set by gather_stage before records() is called)
+    # a harvester whose records() can ask its source for only the records changed since ``self.since`` sets this;
+    # gather_stage sets ``since`` (None: a full comparison, every record read)
+    reads_changes_since = False
+    since = None
     shortfall: str | None = None  # why the records read are not all the source holds (set by incomplete())
     source_key = ""  # the source name in values and in ckanext.urbanaudit.source.<key>_url
     title = ""
@@ -121,6 +134,11 @@ class UrbanauditHarvester(HarvesterBase):
             raise ValueError('"max_withdraw_share" must be a number from 0 to 1')
         if not isinstance(parsed.get("restore_deleted", False), bool):
             raise ValueError('"restore_deleted" must be true or false')
+        if not isinstance(parsed.get("incremental", True), bool):
+            raise ValueError('"incremental" must be true or false')
+        hours = parsed.get("full_compare_hours", 0)
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+            raise ValueError('"full_compare_hours" must be a number of hours, 0 or more')
         self.check_config(parsed, city)
         return config or "{}"
 
@@ -135,6 +153,8 @@ class UrbanauditHarvester(HarvesterBase):
         self.source_id = source.id
         self.shortfall = None
         self.problems: list[str] = []
+        started = utils.utcnow()
+        self.since = self._since(source.id, source_config, started)
         # Streamed: records are read in batches; each batch is compared with the last imports of its guids
         # (asked from PostgreSQL per batch) and its new or changed records become objects at once. The guids
         # read go to the ledger's temporary table, so memory does not grow with the source. The objects are
@@ -161,22 +181,32 @@ class UrbanauditHarvester(HarvesterBase):
                     f"({type(e).__name__}: {e}). Nothing in the catalogue was changed.", harvest_job)
             log.info("%s: %d records from %s (%s)", self.info()["name"], ledger.seen, source.url, client.stats)
 
-            refused = self._withdrawal_refused(ledger, source.url, source_config)
+            # an incremental gather read only what changed: what it did not read is not gone from the source
+            refused = None if self.since else self._withdrawal_refused(ledger, source.url, source_config)
             if refused:
                 return self._abandon(refused, harvest_job)
             pending: list[HarvestObject] = []
-            for guid, prev in ([] if self.shortfall else ledger.gone()):
+            for guid, prev in ([] if self.shortfall or self.since else ledger.gone()):
                 pending.append(self._object(harvest_job, guid, status=WITHDRAW, digest=None, prev=prev,
                                             content=None))
                 if len(pending) >= OBJECTS_BATCH:
                     ids += self._flush(pending)
             ids += self._flush(pending)
+        model.Session.add(HarvestRun(job_id=harvest_job.id, source_id=source.id, full=self.since is None,
+                                     since=self.since, started=started))
         model.Session.commit()
         if self.shortfall:
             self._save_gather_error(tk._("{reason}: nothing withdrawn in this job.").format(reason=self.shortfall),
                                     harvest_job)
         self._save_problems(harvest_job)
         return ids
+
+    def _since(self, source_id: str, source_config: dict[str, Any], now: Any) -> Any:
+        """None for a full comparison; else the time this gather asks the source for changes since."""
+        if not self.reads_changes_since or source_config.get("incremental") is False:
+            return None
+        hours = source_config.get("full_compare_hours", ua_config.harvest_full_compare_hours())
+        return incremental_since(source_id, now, timedelta(hours=float(hours))) if hours > 0 else None
 
     def _withdrawal_refused(self, ledger: GatherLedger, url: str, source_config: dict[str, Any]) -> str | None:
         """Why the records gone from this answer may not be withdrawn (the answer is empty or truncated)."""

@@ -10,6 +10,11 @@ rules of upstream.py then give it its department, defaults and publication statu
 
 Source configuration: ``{"city": "<TERYT>", "department": "<organization>", "defaults": {...}, "fq": "..."}``
 (``fq`` filters the remote search, e.g. ``"organization:wydzial-srodowiska"``).
+
+Between full comparisons (``ckanext.urbanaudit.harvest.full_compare_hours``, or ``"full_compare_hours"`` in the
+source configuration) a job asks the portal only for ``metadata_modified:[since TO *]``, ``since`` being the
+start of the source's last job minus one hour, and withdraws nothing; the full comparison reads everything and
+withdraws what the portal no longer lists.
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ class CkanPortalHarvester(UrbanauditHarvester):
     title = "CKAN portal"
     description = ("Datasets of another CKAN portal (CKAN API 3 package_search) mapped into the urban-audit "
                    "inventory; unchanged records are skipped by content hash.")
+    reads_changes_since = True  # between full comparisons: fq=metadata_modified:[since TO *]
 
     def check_config(self, config: dict[str, Any], city: City) -> None:
         if "defaults" in config and not isinstance(config["defaults"], dict):
@@ -49,7 +55,11 @@ class CkanPortalHarvester(UrbanauditHarvester):
     def records(self, client: SourceClient, city: City, config: dict[str, Any]) -> Iterable[Record]:
         base = client.base_url
         tally: dict[str, int] = {}
-        for package in search(client, config.get("fq"), tally=tally):
+        fq = config.get("fq")
+        if self.since is not None:  # an incremental gather: only what was modified since (Solr's UTC syntax)
+            modified = f"metadata_modified:[{self.since.strftime('%Y-%m-%dT%H:%M:%S')}Z TO *]"
+            fq = f"({fq}) AND {modified}" if fq else modified
+        for package in search(client, fq, tally=tally):
             if package.get("private") or package.get("state", "active") != "active":
                 continue
             yield Record(guid=f"ckan:{package['id']}", dataset=modify_package_dict(package, base))

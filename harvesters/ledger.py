@@ -14,7 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 from sqlalchemy import and_, bindparam, column, exists, func, or_, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -24,6 +28,10 @@ from sqlalchemy.sql import Select
 from sqlalchemy.types import UnicodeText
 
 WITHDRAW = "withdraw"
+# what an incremental gather asks for starts this long before the source's last gather started: the source's
+# clock and ours may differ, and a record saved while that gather was reading may have been missed (the margin
+# of ckanext-harvest's stock CKAN harvester, ckanharvester.py: last job's time minus one hour)
+SINCE_MARGIN = timedelta(hours=1)
 SEEN = "urbanaudit_gather_seen"
 seen_table = table(SEEN, column("guid"))
 
@@ -117,3 +125,27 @@ class GatherLedger:
             return next(records, None) is not None
         finally:
             records.close()
+
+
+class HarvestRun(tk.BaseModel):
+    """One finished gather of a source (migration 0008_harvest_run): a full comparison, or only the records
+    changed since ``since``; ``started`` is when it began reading."""
+
+    __tablename__ = "urbanaudit_harvest_run"
+
+    job_id = sa.Column(sa.UnicodeText, primary_key=True)
+    source_id = sa.Column(sa.UnicodeText, nullable=False)
+    full = sa.Column(sa.Boolean, nullable=False)
+    since = sa.Column(sa.DateTime)
+    started = sa.Column(sa.DateTime, nullable=False)
+
+
+def incremental_since(source_id: str, now: datetime, full_every: timedelta) -> datetime | None:
+    """What this gather asks the source for: changes since the returned time, or everything (None) when the
+    source had no full comparison yet or its last one is ``full_every`` old."""
+    last_full = (model.Session.query(sa.func.max(HarvestRun.started))
+                 .filter(HarvestRun.source_id == source_id, HarvestRun.full.is_(True)).scalar())
+    if last_full is None or now - last_full >= full_every:
+        return None
+    last = model.Session.query(sa.func.max(HarvestRun.started)).filter(HarvestRun.source_id == source_id).scalar()
+    return last - SINCE_MARGIN

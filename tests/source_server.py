@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,14 +118,20 @@ class SourceServer:
         self.httpd.server_close()
 
 
+MODIFIED_SINCE = re.compile(r"metadata_modified:\[(\S+?)Z? TO \*\]")
+
+
 def ckan_package_search(packages: list[dict]) -> Handler:
-    """CKAN's package_search over ``packages`` with ``rows``/``start`` paging."""
+    """CKAN's package_search over ``packages`` with ``rows``/``start`` paging, honouring a filter query's
+    ``metadata_modified:[<ISO time>Z TO *]`` as CKAN's Solr does (other filters are ignored)."""
 
     def handler(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         rows = int(query.get("rows", ["10"])[0])
         start = int(query.get("start", ["0"])[0])
-        page = packages[start : start + rows]
-        body = {"success": True, "result": {"count": len(packages), "results": page}}
+        since = MODIFIED_SINCE.search(query.get("fq", [""])[0])
+        selected = [p for p in packages if since is None or str(p.get("metadata_modified", "")) >= since.group(1)]
+        page = selected[start : start + rows]
+        body = {"success": True, "result": {"count": len(selected), "results": page}}
         return 200, "application/json", json.dumps(body).encode("utf-8")
 
     return handler

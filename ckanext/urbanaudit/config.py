@@ -57,6 +57,11 @@ def gone_records() -> str:
     return tk.config["ckanext.urbanaudit.harvest.gone_records"]
 
 
+def harvest_full_compare_hours() -> float:
+    """Hours between two full comparisons of a source that can answer what changed since a time."""
+    return float(tk.config["ckanext.urbanaudit.harvest.full_compare_hours"])
+
+
 def max_withdraw_share() -> float:
     """The largest share of a source's records one harvest job may withdraw (0 to 1)."""
     return float(tk.config["ckanext.urbanaudit.harvest.max_withdraw_share"])

@@ -14,14 +14,16 @@ organization: {name: um-testowo, title: Urząd Testowa}
 """
 
 
-def ckan_portal_source(name: str, department: str) -> str:
-    """The city file's block of a CKAN-portal source at ``URL`` harvesting into ``department``."""
+def ckan_portal_source(name: str, department: str, full_compare_hours: float | None = 0) -> str:
+    """The city file's block of a CKAN-portal source at ``URL`` harvesting into ``department``; by default every
+    job a full comparison (``full_compare_hours: 0``), None: the site's schedule of incremental jobs."""
+    schedule = "" if full_compare_hours is None else f"\n      full_compare_hours: {full_compare_hours}"
     return f"""  - name: {name}
     type: urbanaudit_ckan
     url: URL
     frequency: WEEKLY
     config:
-      department: {department}
+      department: {department}{schedule}
       defaults: {{data_steward: "Biuro Otwartych Danych", legal_basis: "ustawa o otwartych danych",
                  personal_data: "no", spatial_resolution: city,
                  frequency: "http://publications.europa.eu/resource/authority/frequency/IRREG"}}

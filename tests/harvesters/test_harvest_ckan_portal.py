@@ -3,7 +3,9 @@ in shared/fixtures/danegovpl/ckan-harvest-samples) served by package_search on a
 from __future__ import annotations
 
 import copy
+from urllib.parse import unquote
 
+import ckan.plugins.toolkit as tk
 import pytest
 from ckan import model
 from ckan.tests import factories, helpers
@@ -12,6 +14,7 @@ from ckanext.urbanaudit.harvesters.base import UrbanauditHarvester
 from ckanext.urbanaudit.harvesters.ledger import GatherLedger
 
 from ckanext.urbanaudit.cities.city_file import load
+from ckanext.urbanaudit.utils import utcnow
 from tests.harvest_jobs import changes, run_job
 from tests.harvesters.conftest import TESTOWO, ckan_portal_source
 from tests.source_server import ckan_package_search, load_json
@@ -110,6 +113,46 @@ def test_unchanged_reharvest_makes_no_objects_a_change_updates_and_a_gone_record
     after = helpers.call_action("package_show", id="ckan-tristar")
     assert after["id"] == before["id"] and after["title"] == "TRISTAR – rozkłady jazdy (zmieniony)"
     assert helpers.call_action("package_show", id="ckan-kolekcje-sztuki")["publication_status"] == "withdrawn"
+
+
+INCREMENTAL_CITY = TESTOWO + """departments:
+  - {name: testowo-wydzial-transportu, title: Wydział Transportu}
+harvest_sources:
+""" + ckan_portal_source("testowo-ckan-gdansk", "testowo-wydzial-transportu", full_compare_hours=None)
+
+
+def test_between_full_comparisons_a_job_asks_only_for_changes_and_the_next_full_comparison_finds_the_deletion(
+        clean, source_server, tmp_path, monkeypatch):
+    packages = load_json(GDANSK)["result"]
+    source_server.route("/api/3/action/package_search", ckan_package_search(packages))
+    (tmp_path / "testowo.yaml").write_text(INCREMENTAL_CITY.replace("URL", source_server.url), "utf-8")
+    load(tmp_path / "testowo.yaml")
+    source = helpers.call_action("harvest_source_show", id="testowo-ckan-gdansk")
+    user = factories.Sysadmin()["name"]
+    assert changes(run_job(source["id"], user))["added"] == 66            # the first job: a full comparison
+    status = helpers.call_action("package_show", id="ckan-kolekcje-sztuki")["publication_status"]
+
+    changed = copy.deepcopy(packages)
+    tristar = next(p for p in changed if p["name"] == "tristar")
+    tristar.update(title="TRISTAR – rozkłady jazdy (zmieniony)", metadata_modified=utcnow().isoformat())
+    quiet = next(p for p in changed if p["name"] == "spis-ulic-w-gdansku")  # edited, metadata_modified kept
+    quiet["notes"] = "Zmiana, której portal nie oznaczył datą."
+    changed = [p for p in changed if p["name"] != "kolekcje-sztuki"]
+    source_server.route("/api/3/action/package_search", ckan_package_search(changed))
+    source_server.requests.clear()
+
+    job = run_job(source["id"], user)                 # within full_compare_hours (24): only what changed
+    assert job["gather_error_messages"] == []
+    assert changes(job) == {"added": 0, "updated": 1, "deleted": 0, "errored": 0}
+    assert all("metadata_modified" in unquote(r) for r in source_server.requests if "package_search" in r)
+    assert helpers.call_action("package_show", id="ckan-tristar")["title"].endswith("(zmieniony)")
+    assert helpers.call_action("package_show", id="ckan-kolekcje-sztuki")["publication_status"] == status
+
+    monkeypatch.setitem(tk.config, "ckanext.urbanaudit.harvest.full_compare_hours", 0)
+    job = run_job(source["id"], user)                 # the full comparison: everything read
+    assert changes(job) == {"added": 0, "updated": 1, "deleted": 1, "errored": 0}
+    assert helpers.call_action("package_show", id="ckan-kolekcje-sztuki")["publication_status"] == "withdrawn"
+    assert helpers.call_action("package_show", id="ckan-spis-ulic-w-gdansku")["notes"].startswith("Zmiana, której")
 
 
 def test_batches_are_compared_alike_at_any_size(portal, source_server, monkeypatch, gathered):
