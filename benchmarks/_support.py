@@ -34,8 +34,8 @@ def start_server(ini: Path | str, port: int, env: dict[str, str] | None = None) 
     status_show."""
     workers = os.environ.get("BENCH_WORKERS") or str(2 * (os.cpu_count() or 1) + 1)
     gunicorn = str(Path(ckan_command()).parent / "gunicorn")
-    server = subprocess.Popen([gunicorn, "ckanext.urbanaudit.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                               "--workers", workers, "--timeout", "300"],
+    server = subprocess.Popen([gunicorn, "ckanext.urbanaudit.wsgi:make_application()",
+                               "--bind", f"127.0.0.1:{port}", "--workers", workers, "--timeout", "300"],
                               env=dict(os.environ, **(env or {}), CKAN_INI=str(Path(ini).resolve())),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

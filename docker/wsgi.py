@@ -1,2 +1,4 @@
-"""WSGI entry point served by gunicorn (``wsgi:application``): the package's own, reading ``$CKAN_INI``."""
-from ckanext.urbanaudit.wsgi import application  # noqa: F401
+"""WSGI entry point served by gunicorn (``wsgi:application``): the package's own factory, reading ``$CKAN_INI``."""
+from ckanext.urbanaudit.wsgi import make_application
+
+application = make_application()

@@ -30,6 +30,6 @@ echo "Portal: http://127.0.0.1:$PORT  (admin / kielce-demo-2026; stop with Ctrl-
 # server: "do not use it in a production deployment"): gunicorn, as in the docker image, workers sized to the
 # cores as gunicorn's docs advise (2 x cores + 1; DEMO_WORKERS overrides).
 WORKERS=${DEMO_WORKERS:-$(( $(nproc) * 2 + 1 ))}
-CKAN_INI=$(realpath "$INI") "$VENV/bin/gunicorn" ckanext.urbanaudit.wsgi:application \
+CKAN_INI=$(realpath "$INI") "$VENV/bin/gunicorn" 'ckanext.urbanaudit.wsgi:make_application()' \
     --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 120 --graceful-timeout 10 \
     --access-logfile "$LOG/access.log" --error-logfile "$LOG/gunicorn.log"
