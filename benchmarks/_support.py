@@ -43,9 +43,9 @@ def start_server(ini: Path | str, port: int, env: dict[str, str] | None = None) 
         if server.poll() is not None:
             raise SystemExit(f"gunicorn with {ini} exited with {server.returncode}")
         try:
-            if requests.get(f"{base}/api/3/action/status_show", timeout=2).ok:
+            if requests.get(f"{base}/api/3/action/status_show", timeout=10).ok:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused or slow while gunicorn's workers build the app
             pass
         time.sleep(0.5)
     server.terminate()
