@@ -47,6 +47,31 @@ def rows(n: int) -> list[list[str]]:
              f"https://dane.example.invalid/{i}.csv", "CSV"] for i in range(n)]
 
 
+def xlsx(table: list[list[str]]) -> bytes:
+    """The questionnaire file of these rows."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(HEADER)
+    for row in table:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def records(table: list[list[str]]) -> list[dict]:
+    """The same rows as the dataset dicts a script would give package_create."""
+    from ckanext.urbanaudit.inventory import questionnaire as q
+
+    found = [r.data for r in q.parse_rows([HEADER, *table])]
+    for record in found:
+        resource_ = record.pop("__resource")
+        record.update(name=record["identifier"].lower(), owner_org="wydzial-testowy", type="dataset",
+                      resources=[{"url": resource_["url"], "format": resource_["format"]}])
+    return found
+
+
 def reset() -> None:
     exists = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-qtAc",
                              f"SELECT 1 FROM pg_database WHERE datname='{DB}'"], check=False, capture_output=True,
@@ -62,30 +87,15 @@ def phase(name: str, n: int, traced: bool = False) -> dict:
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
     from ckan.plugins import toolkit as tk
-    from openpyxl import Workbook
-
     app = make_app(load_config(str(ROOT / "test.ini")))
     with app._wsgi_app.test_request_context():
         site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
         context = {"user": site_user}
         tk.get_action("organization_create")(dict(context), {"name": "wydzial-testowy", "title": "Wydział testowy"})
-        table = rows(n)
         if name == "import":
-            book = Workbook()
-            book.active.append(HEADER)
-            for row in table:
-                book.active.append(row)
-            buffer = io.BytesIO()
-            book.save(buffer)
-            content = buffer.getvalue()
+            content = xlsx(rows(n))
         else:
-            from ckanext.urbanaudit.inventory import questionnaire as q
-
-            records = [r.data for r in q.parse_rows([HEADER, *table])]
-            for record in records:
-                resource_ = record.pop("__resource")
-                record.update(name=record["identifier"].lower(), owner_org="wydzial-testowy", type="dataset",
-                              resources=[{"url": resource_["url"], "format": resource_["format"]}])
+            dataset_dicts = records(rows(n))
         if traced:
             tracemalloc.start()
         started = time.perf_counter()
@@ -94,7 +104,7 @@ def phase(name: str, n: int, traced: bool = False) -> dict:
                 dict(context), {"filename": "bench.xlsx", "content": content})
             assert report["imported"] and len(report["created"]) == n, report["errors"][:3]
         else:
-            for record in records:
+            for record in dataset_dicts:
                 tk.get_action("package_create")(dict(context), record)
         seconds = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory() if traced else (0, 0)

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from questionnaire_import import ENV, HEADER, ROOT, reset, rows
+from questionnaire_import import ENV, ROOT, records, reset, rows, xlsx
 
 SHARES = {  # cumulative time of these functions, as a share of the phase's wall time under the profiler
     "search indexing": ("ckan/lib/search/index.py", "index_package"),
@@ -32,30 +32,9 @@ SHARES = {  # cumulative time of these functions, as a share of the phase's wall
 }
 
 
-def _records(n: int, start: int) -> list[dict]:
-    from ckanext.urbanaudit.inventory import questionnaire as q
-
-    table = [[f"P{start + i:05d}", *row[1:]] for i, row in enumerate(rows(n))]
-    records = [r.data for r in q.parse_rows([HEADER, *table])]
-    for record in records:
-        resource_ = record.pop("__resource")
-        record.update(name=record["identifier"].lower(), owner_org="wydzial-testowy", type="dataset",
-                      resources=[{"url": resource_["url"], "format": resource_["format"]}])
-    return records
-
-
-def _xlsx(n: int, start: int) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.active.append(HEADER)
-    for i, row in enumerate(rows(n)):
-        book.active.append([f"Q{start + i:05d}", *row[1:]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def _table(n: int, prefix: str, start: int) -> list[list[str]]:
+    """n questionnaire rows with identifiers of their own (prefix and number)."""
+    return [[f"{prefix}{start + i:05d}", *row[1:]] for i, row in enumerate(rows(n))]
 
 
 class _Counts:
@@ -98,16 +77,16 @@ def phase(indexing_mode: str, what: str, calls: int, n_rows: int) -> dict:
         site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
         context = {"user": site_user}
         tk.get_action("organization_create")(dict(context), {"name": "wydzial-testowy", "title": "Wydział testowy"})
-        for record in _records(10, 90000):        # warm-up: caches, connections, compiled queries
+        for record in records(_table(10, "P", 90000)):        # warm-up: caches, connections, compiled queries
             tk.get_action("package_create")(dict(context), record)
 
         def work(start: int) -> int:
             if what == "create":
-                for record in _records(calls, start):
+                for record in records(_table(calls, "P", start)):
                     tk.get_action("package_create")(dict(context), record)
                 return calls
             report = tk.get_action("urbanaudit_inventory_import")(
-                dict(context), {"filename": "p.xlsx", "content": _xlsx(n_rows, start)})
+                dict(context), {"filename": "p.xlsx", "content": xlsx(_table(n_rows, "Q", start))})
             assert report["imported"] and len(report["created"]) == n_rows, report.get("errors", [])[:3]
             return n_rows
 

@@ -143,9 +143,9 @@ class HarvestRun(tk.BaseModel):
 def incremental_since(source_id: str, now: datetime, full_every: timedelta) -> datetime | None:
     """What this gather asks the source for: changes since the returned time, or everything (None) when the
     source had no full comparison yet or its last one is ``full_every`` old."""
-    last_full = (model.Session.query(sa.func.max(HarvestRun.started))
-                 .filter(HarvestRun.source_id == source_id, HarvestRun.full.is_(True)).scalar())
+    last_full, last = (model.Session.query(sa.func.max(HarvestRun.started).filter(HarvestRun.full.is_(True)),
+                                           sa.func.max(HarvestRun.started))
+                       .filter(HarvestRun.source_id == source_id).one())
     if last_full is None or now - last_full >= full_every:
         return None
-    last = model.Session.query(sa.func.max(HarvestRun.started)).filter(HarvestRun.source_id == source_id).scalar()
     return last - SINCE_MARGIN

@@ -18,7 +18,6 @@ is dropped). Deletions are sent as stock CKAN sends them.
 from __future__ import annotations
 
 import contextvars
-import logging
 from typing import Any
 
 import ckan.lib.search.index as search_index
@@ -27,8 +26,6 @@ from ckan import model
 from ckan.lib import search
 from ckan.model import DomainObjectOperation
 from sqlalchemy import event, orm
-
-log = logging.getLogger(__name__)
 
 _NOTED = "urbanaudit_index_noted"
 _DELETED = "deleted"
@@ -74,16 +71,11 @@ def _note(plugin: Any, entity: Any, operation: str) -> None:
         noted.setdefault(entity.id, _INDEX)
 
 
-def noted(session: orm.Session | None = None) -> dict[str, str]:
-    """The datasets the current unit of work will index at commit: id → "index" | "deleted"."""
-    return dict((session or model.Session()).info.get(_NOTED, {}))
-
-
-def index_now(package_ids: list[str], commit: bool | None = None) -> int:
-    """Show and index these datasets in one Solr update; returns how many documents were sent. ``commit``
-    defaults to ``ckan.search.solr_commit``."""
+def _index(package_ids: list[str]) -> None:
+    """Show and index these datasets in one Solr update, made searchable at once when ``ckan.search.solr_commit``
+    asks for a commit."""
     if not package_ids:
-        return 0
+        return
     documents: list[dict[str, Any]] = []
     package_index = search.index_for(model.Package)
     show = tk.get_action("package_show")
@@ -94,16 +86,13 @@ def index_now(package_ids: list[str], commit: bool | None = None) -> int:
                                              {"id": package_id}))
     finally:
         _buffer.reset(token)
-    if commit is None:
-        commit = tk.config.get("ckan.search.solr_commit")
-    connection = _stock_make_connection()
     try:
         # a soft commit makes the documents searchable at once; the update log keeps them durable until Solr's
         # own periodic hard commit (solr/make_home.py), which a hard commit per request would only repeat
-        connection.add(docs=documents, commit=False, softCommit=bool(commit))
+        _stock_make_connection().add(docs=documents, commit=False,
+                                     softCommit=bool(tk.config.get("ckan.search.solr_commit")))
     except Exception as error:  # pysolr.SolrError, socket errors: as CKAN reports them
         raise search.SearchIndexError(f"Solr returned an error: {str(error)[:1000]}") from error
-    return len(documents)
 
 
 def _index_noted(session: orm.Session) -> None:
@@ -113,7 +102,7 @@ def _index_noted(session: orm.Session) -> None:
     for package_id, what in noted_.items():
         if what == _DELETED:
             search.dispatch_by_operation("Package", {"id": package_id}, DomainObjectOperation.deleted)
-    index_now([package_id for package_id, what in noted_.items() if what == _INDEX])
+    _index([package_id for package_id, what in noted_.items() if what == _INDEX])
 
 
 def _forget(session: orm.Session, *args: Any) -> None:

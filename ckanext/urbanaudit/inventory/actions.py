@@ -173,6 +173,10 @@ def _validate(plans: list, user_context: dict) -> None:
             _row_errors(row, errors)
 
 
+def _tally(report: dict, row: q.Row, action: str) -> None:
+    report["created" if action == "create" else "updated"].append(row.data["identifier"])
+
+
 def _save_batch(batch: list, user_context: dict, report: dict) -> None:
     """Write one batch in one transaction, commit it (one search-index update), or roll it back whole."""
     write_context = {**user_context, "defer_commit": True, "return_id_only": True}
@@ -194,7 +198,7 @@ def _save_batch(batch: list, user_context: dict, report: dict) -> None:
         # grows with each dataset), and memory with the length of the file
         model.Session.expunge_all()
     for row, action in saved:
-        report["created" if action == "create" else "updated"].append(row.data["identifier"])
+        _tally(report, row, action)
 
 
 def _save(plans: list, user_context: dict, report: dict) -> None:
@@ -249,8 +253,8 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
             seen[identifier] = row.number
         plans.append(_plan(row, orgs, existing_ids.get(identifier), user_context))
 
-    report: dict[str, Any] = {"rows": len(rows), "created": [], "updated": [], "unchanged": [], "dry_run": dry_run}
-    report["unchanged"] = [row.data["identifier"] for row, _, action in plans if action == "unchanged"]
+    report: dict[str, Any] = {"rows": len(rows), "created": [], "updated": [], "dry_run": dry_run, "unchanged": [
+        row.data["identifier"] for row, _, action in plans if action == "unchanged"]}
     # Every row is validated before anything is written: a file with errors writes nothing (unless valid_only)
     # and a dry run writes nothing at all. The valid rows are then written in batches, each one transaction and
     # one search-index update (ckanext.urbanaudit.indexing): memory stays flat however long the file, a Solr
@@ -261,7 +265,7 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
     if dry_run:  # what the import would do
         for row, _, action in plans:
             if action in ("create", "update") and not row.errors:
-                report["created" if action == "create" else "updated"].append(row.data["identifier"])
+                _tally(report, row, action)
     elif valid_only or not errors:
         _save(plans, user_context, report)
     report["errors"] = [e for row, _, _ in plans for e in row.errors]
