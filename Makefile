@@ -18,6 +18,7 @@ stop:
 test: services
 	$(CKAN) -c test.ini db upgrade
 	$(CKAN) -c test.ini db pending-migrations --apply
+	CKAN=$(CKAN) scripts/datastore-permissions.sh test.ini
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 $(DEMO_INI): demo/demo.ini
@@ -33,6 +34,7 @@ DEMO_CITIES := kielce lublin bialystok
 demo-data: services $(DEMO_INI)
 	$(CKAN) -c $(DEMO_INI) db upgrade
 	$(CKAN) -c $(DEMO_INI) db pending-migrations --apply
+	CKAN=$(CKAN) scripts/datastore-permissions.sh $(DEMO_INI)
 	VENV=$(VENV) scripts/demo-sources.sh start
 	for city in $(DEMO_CITIES); do $(CKAN) -c $(DEMO_INI) urbanaudit city load schemas/cities/$$city.yaml || exit 1; done
 	$(CKAN) -c $(DEMO_INI) urbanaudit indicators load

@@ -40,7 +40,11 @@ start_postgres() {
   if [ -z "$(runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_roles WHERE rolname='ckan_default'")" ]; then
     runuser -u postgres -- psql -q -c "CREATE ROLE ckan_default LOGIN PASSWORD 'ckan_default'"
   fi
-  for db in urbanaudit_test urbanaudit_demo; do
+  # the DataStore's read-only user (CKAN's datastore plugin reads through it; its write user is ckan_default)
+  if [ -z "$(runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_roles WHERE rolname='datastore_ro'")" ]; then
+    runuser -u postgres -- psql -q -c "CREATE ROLE datastore_ro LOGIN PASSWORD 'datastore_ro'"
+  fi
+  for db in urbanaudit_test urbanaudit_demo urbanaudit_test_datastore urbanaudit_demo_datastore; do
     if [ -z "$(runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
       log "creating database $db"
       runuser -u postgres -- createdb -O ckan_default -E UTF-8 -T template0 "$db"

@@ -5,6 +5,7 @@ import click
 
 from ckanext.urbanaudit.audit.cli import audit
 from ckanext.urbanaudit.cities.cli import city
+from ckanext.urbanaudit.contents.cli import contents
 from ckanext.urbanaudit.danegovpl.cli import danegovpl
 from ckanext.urbanaudit.demo.cli import demo
 from ckanext.urbanaudit.indicators.cli import indicators
@@ -17,7 +18,7 @@ def urbanaudit() -> None:
     """Urban-audit system for Polish cities."""
 
 
-for group in (audit, city, danegovpl, demo, indicators, inventory, quality):
+for group in (audit, city, contents, danegovpl, demo, indicators, inventory, quality):
     urbanaudit.add_command(group)
 
 

@@ -181,3 +181,10 @@ def comments_rate_limit() -> tuple[int, int]:
 def guide_text(slug: str, lang: str) -> str:
     """A sysadmin's Markdown text of a guide page in a language ("" when the shipped default is used)."""
     return str(tk.config.get(f"ckanext.urbanaudit.guide.{slug}.{lang}") or "")
+
+
+def content_check_settings() -> dict:
+    """Limits of the content check of one file (ckanext.urbanaudit.contents.jobs)."""
+    return {"max_bytes": int(tk.config["ckanext.urbanaudit.contents.max_bytes"]),
+            "deadline": float(tk.config["ckanext.urbanaudit.contents.deadline"]),
+            "max_rows": int(tk.config["ckanext.urbanaudit.contents.max_rows"])}

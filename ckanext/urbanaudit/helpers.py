@@ -7,6 +7,7 @@ from typing import Any
 
 from ckanext.urbanaudit.audit import helpers as audit_helpers
 from ckanext.urbanaudit.comments import helpers as comment_helpers
+from ckanext.urbanaudit.contents import helpers as content_helpers
 from ckanext.urbanaudit.inventory import helpers as inventory_helpers
 from ckanext.urbanaudit.logic.collect import public_functions
 from ckanext.urbanaudit.portal import helpers as portal_helpers
@@ -16,7 +17,7 @@ from ckanext.urbanaudit.research import helpers as research_helpers
 
 def get_helpers() -> dict[str, Callable[..., Any]]:
     found: dict[str, Callable[..., Any]] = {}
-    for module in (audit_helpers, comment_helpers, inventory_helpers, portal_helpers, quality_helpers,
+    for module in (audit_helpers, comment_helpers, content_helpers, inventory_helpers, portal_helpers, quality_helpers,
                    research_helpers):
         found.update(public_functions(module))
     return found

@@ -13,8 +13,11 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
+from ckanext.xloader.interfaces import IXloader
 
 from ckanext.urbanaudit import cli, helpers, indexing, views
+from ckanext.urbanaudit.contents import jobs as content_jobs
+from ckanext.urbanaudit.contents import loading
 from ckanext.urbanaudit.inventory import form_pages, search, validators
 from ckanext.urbanaudit.logic import collect
 from ckanext.urbanaudit.portal import guides
@@ -36,6 +39,9 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITranslation)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
+    p.implements(IXloader, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IForkObserver, inherit=True)
 
     # IMiddleware
 
@@ -76,5 +82,25 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def dataset_facets(self, facets_dict: dict[str, str], package_type: str) -> dict[str, str]:
         return search.dataset_facets(quality.dataset_facets(facets_dict, package_type), package_type)
+
+    # IResourceController: a tabular file's contents are checked in the background once saved
+
+    def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
+        if content_jobs.is_tabular(resource):
+            content_jobs.enqueue(resource["id"])
+
+    def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
+        if content_jobs.is_tabular(resource):
+            content_jobs.enqueue(resource["id"])
+
+    # IForkObserver
+
+    def before_fork(self) -> None:
+        loading.before_fork()
+
+    # IXloader
+
+    def can_upload(self, resource_id: str) -> bool:
+        return loading.can_upload(resource_id)
 
     # ITranslation: DefaultTranslation serves i18n/ckanext-urbanaudit.mo beside this module

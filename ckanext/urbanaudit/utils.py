@@ -3,8 +3,9 @@ paging through ``package_search``."""
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,3 +109,11 @@ def spreadsheet_text(value: str) -> str:
     if value.startswith("'") and _FORMULA_START.match(value, 1):
         return value[1:]
     return value
+
+
+def enqueue_quietly(fn: Callable[..., Any], args: list, title: str, timeout: int) -> None:
+    """Queue a background job after a save; Redis being down is logged and never makes the save fail."""
+    try:
+        tk.enqueue_job(fn, args, title=title, rq_kwargs={"timeout": timeout})
+    except Exception:
+        logging.getLogger(fn.__module__).exception("could not enqueue %s", title)

@@ -17,6 +17,7 @@ from ckanext.urbanaudit.cities import actions as city_actions
 from ckanext.urbanaudit.cities import auth as city_auth
 from ckanext.urbanaudit.comments import actions as comment_actions
 from ckanext.urbanaudit.comments import auth as comment_auth
+from ckanext.urbanaudit.contents import actions as contents_actions
 from ckanext.urbanaudit.danegovpl import actions as danegovpl_actions
 from ckanext.urbanaudit.danegovpl import auth as danegovpl_auth
 from ckanext.urbanaudit.indicators import actions as indicator_actions
@@ -30,7 +31,7 @@ from ckanext.urbanaudit.requests import actions as request_actions
 from ckanext.urbanaudit.requests import auth as request_auth
 
 ACTION_MODULES = (audit_actions, questionnaire_actions, target_actions, iso_report_actions,
-                  city_actions, comment_actions, danegovpl_actions, indicator_actions, value_actions,
+                  city_actions, comment_actions, contents_actions, danegovpl_actions, indicator_actions, value_actions,
                   inventory_actions, quality_actions, request_actions)
 AUTH_MODULES = (audit_auth, questionnaire_auth, target_auth, iso_report_auth,
                 city_auth, comment_auth, danegovpl_auth, indicator_auth, value_auth, inventory_auth,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ckanext.urbanaudit import config
 from ckanext.urbanaudit.quality import linkcheck, metrics, store
 from ckanext.urbanaudit.quality.model import LinkCheck
-from ckanext.urbanaudit.utils import utcnow
+from ckanext.urbanaudit.utils import enqueue_quietly, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,7 @@ def recompute_datasets(package_ids: list[str], links: bool = True) -> dict:
 
 
 def enqueue_dataset(package_id: str) -> None:
-    try:
-        tk.enqueue_job(recompute_dataset, [package_id], title=f"urbanaudit quality {package_id}",
-                       rq_kwargs={"timeout": 600})
-    except Exception:  # Redis down must never make a dataset save fail
-        log.exception("could not enqueue the quality recompute of %s", package_id)
+    enqueue_quietly(recompute_dataset, [package_id], f"urbanaudit quality {package_id}", 600)
 
 
 def run_recompute(*, ids: list[str] | None, org: str | None, check: bool, background: bool,

@@ -56,9 +56,13 @@ DIMENSIONS = {
     "timeliness": N_("Timeliness"),
     "completeness": N_("Completeness"),
     "openness": N_("Openness"),
+    "contents": N_("Contents"),
 }
 MQA_DIMENSIONS = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
 AUDIT_DIMENSIONS = ("timeliness", "completeness", "openness")
+# what a look inside the files finds (ckanext.urbanaudit.contents.checks); outside the MQA points
+CONTENT_DIMENSIONS = ("contents",)
+TABULAR_FORMATS = frozenset({"CSV", "XLSX", "TEXT/CSV", "APPLICATION/CSV"})
 
 FREQUENCY_DAYS = {  # the longest a record may go without an update, per declared frequency
     "CONT": 1, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "QUARTERLY": 92, "BIANNUAL": 183,
@@ -194,7 +198,7 @@ class Result:
             "max": MQA_MAX,
             "band": self.band,
             "dimensions": {name: dict(zip(("points", "max"), self.dimension(name), strict=True))
-                           for name in MQA_DIMENSIONS + AUDIT_DIMENSIONS},
+                           for name in MQA_DIMENSIONS + AUDIT_DIMENSIONS + CONTENT_DIMENSIONS},
             "best_distribution": self.best_distribution,
             "metrics": self.metrics,
         }
@@ -549,11 +553,29 @@ def openness(pkg: dict, voc: Vocabularies) -> dict:
                   fixes.get(stars), stars=stars)
 
 
+def contents(pkg: dict, checked: Mapping[str, int]) -> dict:
+    """The mean contents score (0-100) of the data set's checked tabular files (``checked``: resource id ->
+    score); none checked yet, or no tabular file: no points to give (maximum 0)."""
+    label = N_("Contents of the tabular files")
+    tabular = [r for r in pkg.get("resources") or [] if (r.get("format") or "").upper() in TABULAR_FORMATS]
+    scores = [checked[r["id"]] for r in tabular if r.get("id") in checked]
+    if not tabular:
+        return metric("contents", "contents", label, 0, 0, N_("No tabular file (CSV, XLSX) to check."))
+    if not scores:
+        return metric("contents", "contents", label, 0, 0, N_("The tabular files are not checked yet."))
+    mean = round(sum(scores) / len(scores))
+    return metric("contents", "contents", label, mean, 100,
+                  N_("%(checked)s of %(tabular)s tabular files checked; their contents score %(mean)s of 100."),
+                  N_("Fix the problems the content check lists on each file's page."),
+                  checked=len(scores), tabular=len(tabular), mean=mean)
+
+
 # ----------------------------------------------------------------- the score
 
 
-def assess(pkg: dict, voc: Vocabularies, links: Mapping[str, LinkResult], today: date | None = None) -> Result:
-    """Every metric of one data set."""
+def assess(pkg: dict, voc: Vocabularies, links: Mapping[str, LinkResult], today: date | None = None,
+           checked: Mapping[str, int] | None = None) -> Result:
+    """Every metric of one data set (``checked``: the contents scores of its resources, by resource id)."""
     today = today or datetime.now(UTC).date()
     result = Result()
     result.metrics.extend(_findability(pkg))
@@ -566,7 +588,8 @@ def assess(pkg: dict, voc: Vocabularies, links: Mapping[str, LinkResult], today:
     result.metrics.append(timeliness(pkg, today))
     result.metrics.extend(completeness(pkg, voc))
     result.metrics.append(openness(pkg, voc))
-    order = {d: i for i, d in enumerate(MQA_DIMENSIONS + AUDIT_DIMENSIONS)}
+    result.metrics.append(contents(pkg, checked or {}))
+    order = {d: i for i, d in enumerate(MQA_DIMENSIONS + AUDIT_DIMENSIONS + CONTENT_DIMENSIONS)}
     result.metrics.sort(key=lambda m: order[m["dimension"]])
     return result
 

@@ -24,6 +24,7 @@ from ckan import model
 from ckan.lib.search import index_for
 
 from ckanext.urbanaudit import vocabularies as vocab_data
+from ckanext.urbanaudit.contents.model import ContentCheck
 from ckanext.urbanaudit.inventory.fields import publication_required_fields
 from ckanext.urbanaudit.quality import metrics
 from ckanext.urbanaudit.quality.model import LinkCheck, QualityScore
@@ -108,6 +109,13 @@ def link_results(urls: Iterable[str]) -> dict[str, metrics.LinkResult]:
             found[row.url] = metrics.LinkResult(row.url, row.status_code, row.error, row.checked_at,
                                                 row.content_type, row.size)
     return found
+
+
+def content_scores(package_ids: list[str]) -> dict[str, int]:
+    """The contents scores of the checked files of these data sets, by resource id."""
+    rows = model.Session.query(ContentCheck.resource_id, ContentCheck.score).filter(
+        ContentCheck.package_id.in_(package_ids), ContentCheck.status == "checked")
+    return dict(rows.all())
 
 
 def dataset_ids(org: str | None = None, ids: Iterable[str] | None = None, batch: int = 500) -> Iterator[list[str]]:
@@ -208,7 +216,8 @@ def recompute(org: str | None = None, ids: Iterable[str] | None = None, batch: i
     for chunk in dataset_ids(org, ids, batch):
         datasets = load_datasets(chunk)
         links = link_results(u for d in datasets for u in metrics.urls(d))
-        _store([(d["id"], metrics.assess(d, voc, links, today)) for d in datasets], now, stats)
+        checked = content_scores([d["id"] for d in datasets])
+        _store([(d["id"], metrics.assess(d, voc, links, today, checked)) for d in datasets], now, stats)
         model.Session.commit()
         model.Session.expunge_all()
     if reindex == "inline":

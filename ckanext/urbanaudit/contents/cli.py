@@ -1,0 +1,44 @@
+"""`ckan urbanaudit contents ...`: the content checks of tabular resources."""
+from __future__ import annotations
+
+import click
+from ckan import model
+
+from ckanext.urbanaudit.contents import jobs
+from ckanext.urbanaudit.quality import store
+from ckanext.urbanaudit.quality.metrics import TABULAR_FORMATS
+
+
+@click.group()
+def contents() -> None:
+    """Content checks of the tabular resources (CSV, XLSX)."""
+
+
+@contents.command("check")
+@click.option("--all", "all_", is_flag=True, help="Every active tabular resource of the catalogue.")
+@click.option("--resource", "resource_ids", multiple=True, help="Only this resource (id); may be repeated.")
+def contents_check(all_: bool, resource_ids: tuple[str, ...]) -> None:
+    """Check the files now and score their data sets again."""
+    if not (all_ or resource_ids):
+        raise click.UsageError("say which: --all or --resource ID")
+    if all_:
+        query = model.Session.query(model.Resource.id).join(model.Package).filter(
+            model.Resource.state == "active", model.Package.state == "active",
+            model.Resource.format.isnot(None))
+        resource_ids = tuple(rid for (rid,) in query.filter(
+            model.Resource.format.in_(sorted(set(TABULAR_FORMATS) | {f.lower() for f in TABULAR_FORMATS}))))
+    packages, failed = set(), 0
+    for rid in resource_ids:
+        report = jobs.check_resource(rid, rescore=False)
+        if report is None:
+            click.echo(f"{rid}: not a tabular resource of the catalogue", err=True)
+            failed += 1
+            continue
+        packages.add(model.Resource.get(rid).package_id)
+        click.echo(f"{rid}: {report['status']}, contents {report.get('score')}"
+                   + (f" ({report['error']})" if report.get("error") else ""))
+    if packages:
+        store.recompute(ids=sorted(packages), reindex="inline")
+    click.echo(f"Checked {len(resource_ids) - failed} files of {len(packages)} data sets")
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,66 @@
+"""Fixtures of the data-itself tests: a department with a steward who can upload, and the jobs worker."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+import pytest
+import requests
+from ckan.lib import jobs
+from ckan.tests import factories
+from ckanext.datastore.tests import helpers as datastore_helpers
+
+from tests.inventory_records import full_record
+
+
+def run_jobs():
+    """What `ckan jobs worker --burst` does on a server: every queued job, each in a forked work horse (run
+    directly, not through the CLI, whose start re-reads the configuration the served test app uses)."""
+    jobs.Worker([]).work(burst=True)
+
+
+class Portal:
+    """The test portal served over HTTP, used as a steward's script or an anonymous visitor would."""
+
+    def __init__(self, url: str, steward: dict, token: str, org: dict):
+        self.url, self.steward, self.token, self.org = url, steward, token, org
+
+    def action(self, action: str, token: str | None = None, files=None, **data):
+        headers = {"Authorization": token} if token else {}
+        if files:
+            response = requests.post(f"{self.url}/api/3/action/{action}", data=data, files=files, headers=headers,
+                                     timeout=60)
+        else:
+            response = requests.post(f"{self.url}/api/3/action/{action}", json=data, headers=headers, timeout=60)
+        return response.status_code, response.json()
+
+    def dataset(self, name: str, **extra) -> dict:
+        record = full_record(self.org["id"], name=name, identifier=f"KIELCE-{name}", **extra)
+        status, body = self.action("package_create", self.token, **record)
+        assert status == 200, body
+        return body["result"]
+
+    def upload(self, dataset_id: str, filename: str, content: bytes, fmt: str = "CSV") -> dict:
+        status, body = self.action("resource_create", self.token, files={"upload": (filename, content)},
+                                   package_id=dataset_id, name=filename, format=fmt)
+        assert status == 200, body
+        return body["result"]
+
+
+@pytest.fixture
+def clean_datastore(clean_db):
+    """Every DataStore table dropped (CKAN's own helper, on the DataStore's write database)."""
+    engine = datastore_helpers.db.get_write_engine()
+    session = datastore_helpers.orm.scoped_session(datastore_helpers.orm.sessionmaker(bind=engine))
+    datastore_helpers.clear_db(session)
+    session.commit()
+    session.remove()
+
+
+@pytest.fixture
+def portal(server, clean_db, clean_index, clean_redis, clean_datastore, monkeypatch):  # noqa: PLR0917
+    steward = factories.User(name="steward-budget")
+    org = factories.Organization(name="wydzial-budzetu", users=[{"name": steward["name"], "capacity": "editor"}])
+    token = factories.APIToken(user=steward["name"])["token"]
+    # the worker reaches the portal at its own address, as a deployment behind a proxy sets it (a work horse
+    # starts from the configured site URL, not the test server's)
+    monkeypatch.setitem(tk.config, "ckanext.xloader.site_url", server)
+    return Portal(server, steward, token, org)
