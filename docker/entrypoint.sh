@@ -79,9 +79,24 @@ PY
     ckan config-tool "$CKAN_INI" -s logger_ckanext "level=${LOG_LEVEL:-INFO}"
 }
 
+# The DataStore read-only user's grants: CKAN writes the SQL (`ckan datastore set-permissions`, meant for psql),
+# run here on the DataStore database as the database owner (the image's POSTGRES_USER is a superuser).
+datastore_permissions() {
+    local sql
+    sql=$(ckan_ datastore set-permissions)
+    SQL="$sql" python -c '
+import os
+import psycopg2
+sql = "\n".join(line for line in os.environ["SQL"].splitlines() if not line.startswith("\\"))
+with psycopg2.connect(os.environ["CKAN_DATASTORE_WRITE_URL"]) as connection:
+    connection.cursor().execute(sql)
+'
+}
+
 init_db() {
     ckan_ db upgrade
     ckan_ db pending-migrations --apply
+    datastore_permissions
     if [ -n "${CKAN_SYSADMIN_NAME:-}" ]; then
         if [ -z "${CKAN_SYSADMIN_EMAIL:-}" ] || [ -z "${CKAN_SYSADMIN_PASSWORD:-}" ]; then
             die "CKAN_SYSADMIN_NAME needs CKAN_SYSADMIN_EMAIL and CKAN_SYSADMIN_PASSWORD"

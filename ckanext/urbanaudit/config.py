@@ -183,6 +183,10 @@ def guide_text(slug: str, lang: str) -> str:
     return str(tk.config.get(f"ckanext.urbanaudit.guide.{slug}.{lang}") or "")
 
 
+def content_check_on_save() -> bool:
+    return tk.asbool(tk.config["ckanext.urbanaudit.contents.check_on_save"])
+
+
 def content_check_settings() -> dict:
     """Limits of the content check of one file (ckanext.urbanaudit.contents.jobs)."""
     return {"max_bytes": int(tk.config["ckanext.urbanaudit.contents.max_bytes"]),

@@ -1,10 +1,9 @@
 """Fixtures of the data-itself tests: a department with a steward who can upload, and the jobs worker."""
 from __future__ import annotations
 
-import ckan.plugins.toolkit as tk
 import pytest
 import requests
-from ckan.lib import jobs
+from ckan.lib import app_globals, jobs
 from ckan.tests import factories
 from ckanext.datastore.tests import helpers as datastore_helpers
 
@@ -15,6 +14,9 @@ def run_jobs():
     """What `ckan jobs worker --burst` does on a server: every queued job, each in a forked work horse (run
     directly, not through the CLI, whose start re-reads the configuration the served test app uses)."""
     jobs.Worker([]).work(burst=True)
+
+
+STEWARD_PASSWORD = "haslo-stewarda-2026"
 
 
 class Portal:
@@ -57,10 +59,11 @@ def clean_datastore(clean_db):
 
 @pytest.fixture
 def portal(server, clean_db, clean_index, clean_redis, clean_datastore, monkeypatch):  # noqa: PLR0917
-    steward = factories.User(name="steward-budget")
+    steward = factories.User(name="steward-budget", password=STEWARD_PASSWORD, image_url="")
     org = factories.Organization(name="wydzial-budzetu", users=[{"name": steward["name"], "capacity": "editor"}])
     token = factories.APIToken(user=steward["name"])["token"]
-    # the worker reaches the portal at its own address, as a deployment behind a proxy sets it (a work horse
-    # starts from the configured site URL, not the test server's)
-    monkeypatch.setitem(tk.config, "ckanext.xloader.site_url", server)
+    # a work horse of the jobs worker loads CKAN's environment again, which sets the site URL back to the value
+    # CKAN first read (app_globals' cache of the ini's): make that the test server's, as a deployment's worker
+    # has its portal's
+    monkeypatch.setitem(app_globals._CONFIG_CACHE, "ckan.site_url", server)
     return Portal(server, steward, token, org)

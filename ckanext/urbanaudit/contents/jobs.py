@@ -129,6 +129,8 @@ def check_resource(resource_id: str, rescore: bool = True) -> dict | None:
 
 
 def enqueue(resource_id: str) -> None:
+    if not config.content_check_on_save():
+        return
     enqueue_quietly(check_resource, [resource_id], f"urbanaudit content check {resource_id}", 1800)
 
 
