@@ -32,4 +32,14 @@ echo "Portal: http://127.0.0.1:$PORT  (admin / kielce-demo-2026; stop with Ctrl-
 WORKERS=${DEMO_WORKERS:-$(( $(nproc) * 2 + 1 ))}
 CKAN_INI=$(realpath "$INI") "$VENV/bin/gunicorn" 'ckanext.urbanaudit.wsgi:make_application()' \
     --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 120 --graceful-timeout 10 \
-    --access-logfile "$LOG/access.log" --error-logfile "$LOG/gunicorn.log"
+    --access-logfile "$LOG/access.log" --error-logfile "$LOG/gunicorn.log" & pids+=($!)
+gunicorn_pid=$!
+# Once the portal answers, the jobs worker can load the demo's CSV files into the DataStore (xloader reads them
+# from the portal): queue them, check their contents, make the demo chart and map (idempotent).
+for _ in $(seq 240); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/3/action/status_show" 2>/dev/null && break
+  sleep 0.5
+done
+"$CKAN" -c "$INI" urbanaudit demo datastore >"$LOG/demo-datastore.log" 2>&1 \
+  && tail -n 1 "$LOG/demo-datastore.log" || echo "DataStore demo not loaded: see $LOG/demo-datastore.log"
+wait "$gunicorn_pid"

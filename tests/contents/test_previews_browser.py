@@ -102,3 +102,26 @@ def test_a_geojson_upload_is_drawn_on_a_map_without_base_map_tiles(portal, page,
         screenshot(page, "contents-geojson-map")
     finally:
         page.switch_to.default_content()
+
+
+def test_a_chart_saved_by_the_steward_is_drawn_from_the_datastore_table(portal, page):
+    pkg = portal.dataset("wydatki-wykres")
+    res = portal.upload(pkg["id"], "wydatki.csv", CSV)
+    run_jobs()
+    status, body = portal.action("resource_view_create", portal.token, resource_id=res["id"], view_type="charts_view",
+                                 title="Wydatki wg dzielnic", engine="chartjs", type="Bar", x="dzielnica",
+                                 y="wydatki_zl")
+    assert status == 200, body
+    view = body["result"]
+
+    open_page(page, f"{portal.url}/dataset/{pkg['name']}/resource/{res['id']}?view_id={view['id']}",
+              "contents-chart", "canvas")
+    WebDriverWait(page, 30).until(lambda d: d.execute_script(
+        "const c = document.querySelector('canvas'); return c && window.Chart && Chart.getChart(c) ? true : false;"))
+    drawn = page.execute_script("const c = Chart.getChart(document.querySelector('canvas'));"
+                                "return {labels: c.data.labels, values: c.data.datasets[0].data.map(Number)};")
+    totals = {d: sum(v for district, _, v in ROWS if district == d) for d in DISTRICTS}
+    assert set(drawn["labels"]) == set(DISTRICTS)
+    # ckanext-charts sums the values of each district (and repeats a bar per row of the table)
+    assert dict(zip(drawn["labels"], drawn["values"], strict=True)) == totals
+    screenshot(page, "contents-chart")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import frictionless
-from frictionless import Checklist, Detector, Resource, Schema, checks
+from frictionless import Checklist, Detector, Dialect, Resource, Schema, checks
 
 from ckanext.urbanaudit.quality.metrics import N_
 
@@ -170,6 +170,8 @@ def check_file(path: Path, *, table_schema: dict | None = None, limit_rows: int 
                                "detector": Detector(sample_size=1000, field_confidence=0.8)}
     if path.suffix.lower() in (".csv", ".xlsx"):
         options["format"] = path.suffix.lower()[1:]
+    if path.suffix.lower() == ".csv":
+        options["dialect"] = Dialect(comment_char="#")  # a "# ..." line (e.g. a synthetic-data label) is a note
     if table_schema:
         options["schema"] = Schema.from_descriptor(table_schema)
     resource = Resource(**options)

@@ -20,6 +20,7 @@ def urbanaudit_content_kind_label(kind: str) -> str:
 def urbanaudit_content_problem(found: dict) -> str:
     """One problem of a content report in the page's language (the type name it names translated too)."""
     params = dict(found.get("params") or {})
-    if params.get("type") in checks.TYPE_NAMES.values():
-        params["type"] = tk._(params["type"])
+    type_name = params.get("type")
+    if type_name in checks.TYPE_NAMES.values():
+        params["type"] = tk._(type_name)
     return metrics.text(found["message"], params, tk._)

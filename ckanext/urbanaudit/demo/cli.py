@@ -5,6 +5,7 @@ import click
 
 from ckanext.urbanaudit.demo import audit_year
 from ckanext.urbanaudit.demo import content as demo_content
+from ckanext.urbanaudit.demo import datastore as demo_tables
 from ckanext.urbanaudit.demo import requests as demo_requests
 from ckanext.urbanaudit.utils import cli_context
 
@@ -68,3 +69,17 @@ def demo_audit(city: str, year: int, password: str) -> None:
         raise click.ClickException(str(e)) from None
     click.secho(f"Reporting year {year}: {counts['real']} indicators with real values, {counts['submitted']} "
                 f"synthetic values submitted, {counts['approved']} approved.", fg="green")
+
+
+@demo.command("datastore")
+@click.option("--user", default=None, help="Act as this user (default: the site user, a sysadmin).")
+@click.option("--timeout", default=300, show_default=True, type=float, help="Seconds to wait for the loads.")
+def demo_datastore(user: str | None, timeout: float) -> None:
+    """The demo's CSV files into the DataStore (needs the portal and its jobs worker running: `make demo` runs
+    it once they are), their content checks, one chart and the stop map. Idempotent."""
+    try:
+        done = demo_tables.load(cli_context(user)["user"], timeout)
+    except RuntimeError as e:
+        raise click.ClickException(str(e)) from None
+    click.secho(f"DataStore: {done['tables']} demo tables ({done['submitted']} loaded now), {done['checked']} "
+                f"content checks, {done['views']} views made.", fg="green")
