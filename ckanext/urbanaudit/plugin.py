@@ -87,11 +87,11 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     # IResourceController: a tabular file's contents are checked in the background once saved
 
     def after_resource_create(self, context: Context, resource: dict[str, Any]) -> None:
-        if content_jobs.is_tabular(resource):
+        if content_jobs.is_checked(resource):
             content_jobs.enqueue(resource["id"])
 
     def after_resource_update(self, context: Context, resource: dict[str, Any]) -> None:
-        if content_jobs.is_tabular(resource):
+        if content_jobs.is_checked(resource):
             content_jobs.enqueue(resource["id"])
 
     # IForkObserver

@@ -2,13 +2,15 @@
 score's separate "contents" part; a good file gets full points."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from bs4 import BeautifulSoup
 from ckan.tests import helpers
 from openpyxl import Workbook
 
-from ckanext.urbanaudit.contents import checks
+from ckanext.urbanaudit.contents import checks, geo
 from ckanext.urbanaudit.contents.jobs import check_resource
 from ckanext.urbanaudit.quality import metrics, store
 from tests.contents.conftest import run_jobs
@@ -130,3 +132,47 @@ def test_the_check_reads_no_file_past_its_size_cap(portal):
     res = portal.upload(pkg["id"], "budzet.csv", GOOD)
     report = check_resource(res["id"])
     assert report["status"] == "failed" and report["error"] == "larger than 10 bytes"
+
+
+KIELCE = (20.52, 50.80, 20.72, 50.91)  # the box of tests/inventory_records.KIELCE_BOX
+
+
+def point(lon, lat, name):
+    return {"type": "Feature", "properties": {"nazwa": name}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def test_a_geojson_layer_is_checked_for_geojson_and_for_lying_in_the_data_sets_area(tmp_path):
+    path = tmp_path / "przystanki.geojson"
+    good = {"type": "FeatureCollection", "features": [point(20.63, 50.87, "A"), point(20.60, 50.85, "B")]}
+    path.write_text(json.dumps(good), encoding="utf-8")
+    assert geo.check_geojson(path, KIELCE)["score"] == 100
+
+    swapped = {"type": "FeatureCollection", "features": [
+        point(20.63, 50.87, "A"), point(50.85, 20.60, "B (współrzędne zamienione)"),
+        point(200.0, 50.0, "C"), {"type": "Feature", "properties": {}, "geometry": None}]}
+    path.write_text(json.dumps(swapped), encoding="utf-8")
+    report = geo.check_geojson(path, KIELCE)
+    assert rendered(report) == [
+        ("outside", 2, None, "Feature 2 lies outside the data set's area (20.5200, 50.8000, 20.7200, 50.9100)."),
+        ("geojson", 3, None, "Feature 3 has coordinates outside longitude -180…180 / latitude -90…90 "
+                             "(swapped or not in degrees?)."),
+        ("geojson", 4, None, "Feature 4 is not a GeoJSON feature with a geometry.")]
+    assert report["score"] == 100 - 50 - 30
+
+    path.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    assert rendered(geo.check_geojson(path, KIELCE))[0][0] == "geojson"
+    path.write_text('{"nazwa": "to nie jest warstwa"}', encoding="utf-8")
+    assert [p[3] for p in rendered(geo.check_geojson(path, None))] == [
+        "The file is JSON but not GeoJSON (no FeatureCollection, Feature or geometry)."]
+
+
+def test_an_uploaded_geojson_is_checked_against_its_data_sets_area(portal):
+    pkg = portal.dataset("przystanki-testowe")  # spatial: the Kielce box
+    layer = {"type": "FeatureCollection", "features": [point(20.63, 50.87, "A"), point(21.5, 52.2, "Warszawa")]}
+    res = portal.upload(pkg["id"], "przystanki.geojson", json.dumps(layer).encode(), fmt="GeoJSON")
+    run_jobs()
+    page = BeautifulSoup(requests.get(f"{portal.url}/dataset/{pkg['name']}/resource/{res['id']}",
+                                      timeout=30).text, "html.parser")
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in page.select("#content-check tbody tr")]
+    assert rows == [["2", "", "Obiekt 2 leży poza obszarem zbioru (20.5200, 50.8000, 20.7200, 50.9100)."]]
+    assert page.select_one(".urbanaudit-content-score")["data-score"] == "70"

@@ -32,11 +32,14 @@ DEDUCTIONS = {
     "type": 20,
     "schema": 20,
     "missing-values": 10,
+    "geojson": 50,
+    "outside": 30,
 }
 KIND_LABELS = {
     "encoding": N_("encoding"), "header": N_("header"), "blank-row": N_("blank rows"),
     "duplicate-row": N_("duplicate rows"), "structure": N_("row length"), "type": N_("values of the wrong type"),
     "schema": N_("Table Schema"), "missing-values": N_("missing values"),
+    "geojson": N_("not GeoJSON"), "outside": N_("outside the data set's area"),
 }
 KIND = {  # frictionless error types -> our kinds
     "duplicate-label": "header", "blank-label": "header", "missing-label": "header", "incorrect-label": "header",
@@ -63,6 +66,13 @@ MESSAGES = {
     "schema": N_("Row %(row)s, column “%(column)s”: “%(value)s” breaks the Table Schema (%(note)s)."),
     "missing-values": N_("Column “%(column)s”: %(missing)s of %(rows)s values are missing (rows %(where)s)."),
     "other": N_("%(note)s"),
+    "geojson-json": N_("The file is not JSON: %(error)s"),
+    "geojson-type": N_("The file is JSON but not GeoJSON (no FeatureCollection, Feature or geometry)."),
+    "geojson-feature": N_("Feature %(row)s is not a GeoJSON feature with a geometry."),
+    "geojson-coordinates": N_("Feature %(row)s has no coordinates."),
+    "geojson-range": N_("Feature %(row)s has coordinates outside longitude -180…180 / latitude -90…90 "
+                        "(swapped or not in degrees?)."),
+    "geojson-outside": N_("Feature %(row)s lies outside the data set's area (%(box)s)."),
 }
 _OTHER_ROW = re.compile(r'(\d+)"?\s*$')
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}([ \u00a0]\d{3})+|\d+)([.,]\d+)?$")

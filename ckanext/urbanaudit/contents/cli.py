@@ -6,7 +6,7 @@ from ckan import model
 
 from ckanext.urbanaudit.contents import jobs
 from ckanext.urbanaudit.quality import store
-from ckanext.urbanaudit.quality.metrics import TABULAR_FORMATS
+from ckanext.urbanaudit.quality.metrics import CHECKED_FORMATS
 
 
 @click.group()
@@ -26,7 +26,7 @@ def contents_check(all_: bool, resource_ids: tuple[str, ...]) -> None:
             model.Resource.state == "active", model.Package.state == "active",
             model.Resource.format.isnot(None))
         resource_ids = tuple(rid for (rid,) in query.filter(
-            model.Resource.format.in_(sorted(set(TABULAR_FORMATS) | {f.lower() for f in TABULAR_FORMATS}))))
+            model.Resource.format.in_(sorted(set(CHECKED_FORMATS) | {f.lower() for f in CHECKED_FORMATS}))))
     packages, failed = set(), 0
     for rid in resource_ids:
         report = jobs.check_resource(rid, rescore=False)

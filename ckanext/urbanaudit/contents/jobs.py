@@ -17,10 +17,10 @@ from ckan.lib import uploader
 from sqlalchemy.dialects.postgresql import insert
 
 from ckanext.urbanaudit import config, netguard
-from ckanext.urbanaudit.contents import checks
+from ckanext.urbanaudit.contents import checks, geo
 from ckanext.urbanaudit.contents.model import ContentCheck
 from ckanext.urbanaudit.quality import store
-from ckanext.urbanaudit.quality.metrics import TABULAR_FORMATS
+from ckanext.urbanaudit.quality.metrics import CHECKED_FORMATS
 from ckanext.urbanaudit.utils import enqueue_quietly, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,14 @@ class NotRead(Exception):
     """The file could not be read (the report says why)."""
 
 
-def is_tabular(resource: dict) -> bool:
-    return (resource.get("format") or "").upper() in TABULAR_FORMATS
+def is_checked(resource: dict) -> bool:
+    """A table (CSV, XLSX) or GeoJSON: a file whose contents are checked."""
+    return (resource.get("format") or "").upper() in CHECKED_FORMATS
 
 
 def _suffix(resource: model.Resource) -> str:
-    return ".xlsx" if "XLSX" in (resource.format or "").upper() else ".csv"
+    fmt = (resource.format or "").upper()
+    return ".xlsx" if "XLSX" in fmt else ".geojson" if fmt == "GEOJSON" else ".csv"
 
 
 def _download(url: str, target: Path, limits: dict) -> None:
@@ -90,6 +92,12 @@ def _table_schema(resource: model.Resource) -> dict | None:
     return schema if isinstance(schema, dict) and schema.get("fields") else None
 
 
+def _spatial(package_id: str) -> str | None:
+    row = model.Session.query(model.PackageExtra.value).filter_by(package_id=package_id, key="spatial",
+                                                                   state="active").first()
+    return row[0] if row else None
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -109,14 +117,18 @@ def save(resource: model.Resource, report: dict, file_hash: str | None) -> None:
 def check_resource(resource_id: str, rescore: bool = True) -> dict | None:
     """RQ job: check one resource's file, keep the report, score its data set again. Returns the report."""
     resource = model.Resource.get(resource_id)
-    if resource is None or resource.state != "active" or not is_tabular({"format": resource.format}):
+    if resource is None or resource.state != "active" or not is_checked({"format": resource.format}):
         return None
     limits = config.content_check_settings()
     file_hash = None
     try:
         with local_file(resource, limits) as path:
             file_hash = _sha256(path)
-            report = checks.check_file(path, table_schema=_table_schema(resource), limit_rows=limits["max_rows"])
+            if path.suffix == ".geojson":
+                report = geo.check_geojson(path, geo.extent_of(_spatial(resource.package_id)))
+            else:
+                report = checks.check_file(path, table_schema=_table_schema(resource),
+                                           limit_rows=limits["max_rows"])
     except NotRead as exc:
         report = {"status": "failed", "error": str(exc), "problems": [], "counts": {}, "deductions": {},
                   "score": None}

@@ -63,6 +63,7 @@ AUDIT_DIMENSIONS = ("timeliness", "completeness", "openness")
 # what a look inside the files finds (ckanext.urbanaudit.contents.checks); outside the MQA points
 CONTENT_DIMENSIONS = ("contents",)
 TABULAR_FORMATS = frozenset({"CSV", "XLSX", "TEXT/CSV", "APPLICATION/CSV"})
+CHECKED_FORMATS = TABULAR_FORMATS | {"GEOJSON"}  # the files whose contents are checked
 
 FREQUENCY_DAYS = {  # the longest a record may go without an update, per declared frequency
     "CONT": 1, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "QUARTERLY": 92, "BIANNUAL": 183,
@@ -554,10 +555,10 @@ def openness(pkg: dict, voc: Vocabularies) -> dict:
 
 
 def contents(pkg: dict, checked: Mapping[str, int]) -> dict:
-    """The mean contents score (0-100) of the data set's checked tabular files (``checked``: resource id ->
-    score); none checked yet, or no tabular file: no points to give (maximum 0)."""
-    label = N_("Contents of the tabular files")
-    tabular = [r for r in pkg.get("resources") or [] if (r.get("format") or "").upper() in TABULAR_FORMATS]
+    """The mean contents score (0-100) of the data set's checked files, tables and GeoJSON (``checked``: resource
+    id -> score); none checked yet, or no such file: no points to give (maximum 0)."""
+    label = N_("Contents of the data files")
+    tabular = [r for r in pkg.get("resources") or [] if (r.get("format") or "").upper() in CHECKED_FORMATS]
     scores = [checked[r["id"]] for r in tabular if r.get("id") in checked]
     if not tabular:
         return metric("contents", "contents", label, 0, 0, N_("No tabular file (CSV, XLSX) to check."))
