@@ -42,6 +42,7 @@ demo-data: services $(DEMO_INI)
 	$(CKAN) -c $(DEMO_INI) urbanaudit indicators compute
 	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo load
 	URBANAUDIT_ADMIN_PASSWORD=kielce-demo-2026 $(CKAN) -c $(DEMO_INI) urbanaudit demo audit --city kielce --year 2024
+	$(CKAN) -c $(DEMO_INI) urbanaudit contents indicator-tables
 	$(CKAN) -c $(DEMO_INI) search-index rebuild --clear
 
 demo: demo-data

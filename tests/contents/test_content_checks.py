@@ -176,3 +176,16 @@ def test_an_uploaded_geojson_is_checked_against_its_data_sets_area(portal):
     rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in page.select("#content-check tbody tr")]
     assert rows == [["2", "", "Obiekt 2 leży poza obszarem zbioru (20.5200, 50.8000, 20.7200, 50.9100)."]]
     assert page.select_one(".urbanaudit-content-score")["data-score"] == "70"
+
+
+def test_the_table_schema_a_steward_attaches_to_the_resource_is_enforced(portal):
+    pkg = portal.dataset("budzet-ze-schematem")
+    schema = {"fields": [{"name": "dzielnica", "type": "string"},
+                         {"name": "rok", "type": "integer", "constraints": {"maximum": 2023}},
+                         {"name": "wydatki_zl", "type": "string"}]}
+    status, body = portal.action("resource_create", portal.token, files={"upload": ("budzet.csv", GOOD)},
+                                 package_id=pkg["id"], name="budzet.csv", format="CSV", schema=json.dumps(schema))
+    assert status == 200, body
+    report = check_resource(body["result"]["id"])
+    assert report["table_schema"] is True
+    assert [(p["kind"], p["row"], p["column"]) for p in report["problems"]] == [("schema", 4, "rok")]

@@ -4,9 +4,10 @@ from __future__ import annotations
 import click
 from ckan import model
 
-from ckanext.urbanaudit.contents import jobs
+from ckanext.urbanaudit.contents import indicator_tables, jobs
 from ckanext.urbanaudit.quality import store
 from ckanext.urbanaudit.quality.metrics import CHECKED_FORMATS
+from ckanext.urbanaudit.utils import cli_context
 
 
 @click.group()
@@ -42,3 +43,14 @@ def contents_check(all_: bool, resource_ids: tuple[str, ...]) -> None:
     click.echo(f"Checked {len(resource_ids) - failed} files of {len(packages)} data sets")
     if failed:
         raise SystemExit(1)
+
+
+@contents.command("indicator-tables")
+@click.option("--code", multiple=True, help="Indicator code (repeatable; default: every indicator with values).")
+@click.option("--user", default=None, help="Act as this user (default: the site user, a sysadmin).")
+def contents_indicator_tables(code: tuple[str, ...], user: str | None) -> None:
+    """Publish each indicator's values as a DataStore table of its indicator data set (unchanged: nothing
+    written)."""
+    counts = indicator_tables.publish(cli_context(user)["user"], list(code) or None)
+    click.echo(f"Indicator tables: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged")

@@ -32,8 +32,8 @@ class NotRead(Exception):
 
 
 def is_checked(resource: dict) -> bool:
-    """A table (CSV, XLSX) or GeoJSON: a file whose contents are checked."""
-    return (resource.get("format") or "").upper() in CHECKED_FORMATS
+    """A table (CSV, XLSX) or GeoJSON file: contents checked (not a table the portal writes into the DataStore)."""
+    return (resource.get("format") or "").upper() in CHECKED_FORMATS and resource.get("url_type") != "datastore"
 
 
 def _suffix(resource: model.Resource) -> str:
@@ -117,7 +117,8 @@ def save(resource: model.Resource, report: dict, file_hash: str | None) -> None:
 def check_resource(resource_id: str, rescore: bool = True) -> dict | None:
     """RQ job: check one resource's file, keep the report, score its data set again. Returns the report."""
     resource = model.Resource.get(resource_id)
-    if resource is None or resource.state != "active" or not is_checked({"format": resource.format}):
+    if resource is None or resource.state != "active" or not is_checked({"format": resource.format}) \
+            or resource.url_type == "datastore":  # a table written by the portal itself (indicator values)
         return None
     limits = config.content_check_settings()
     file_hash = None
