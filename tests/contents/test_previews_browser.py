@@ -99,6 +99,9 @@ def test_a_geojson_upload_is_drawn_on_a_map_without_base_map_tiles(portal, page,
         assert len(page.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) == 1  # the polygon
         assert len(page.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")) == 2  # the points
         assert not page.find_elements(By.CSS_SELECTOR, "img.leaflet-tile")  # no base map asked for
+        assert page.find_element(By.CSS_SELECTOR, ".urbanaudit-map-note").text == \
+            "Obiekty narysowano bez podkładu mapowego: żaden nie jest skonfigurowany."
+        assert not page.find_element(By.CSS_SELECTOR, ".leaflet-control-no-provider").is_displayed()
         screenshot(page, "contents-geojson-map")
     finally:
         page.switch_to.default_content()
