@@ -10,17 +10,20 @@ by its length; it is the quality score's "contents" part, kept apart from the MQ
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from array import array
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import frictionless
-from frictionless import Checklist, Detector, Dialect, Resource, Schema, checks
+import numpy as np
+from frictionless import Checklist, Detector, Dialect, Resource, Schema
 
 from ckanext.urbanaudit.quality.metrics import N_
 
-MAX_LISTED = 200  # problems listed in a report; the counts per kind are always complete
+MAX_LISTED = 200  # problems listed in a report, and of each kind at most this many
 MISSING_SHARE = 0.05  # a column missing more than this share of its values is a problem
 # points lost, once per kind of problem found (documented in README.md "Quality score: contents")
 DEDUCTIONS = {
@@ -84,9 +87,9 @@ def problem(kind: str, message_id: str, **params: Any) -> dict:
             "column": params.get("column") or params.get("position"), "params": params}
 
 
-def _rows_text(rows: list[int], limit: int = 10) -> str:
+def _rows_text(rows: list[int], count: int, limit: int = 10) -> str:
     shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f", … (+{len(rows) - limit})" if len(rows) > limit else "")
+    return shown + (f", … (+{count - limit})" if count > limit else "")
 
 
 def _from_error(error: Any) -> dict | None:  # noqa: PLR0911
@@ -132,12 +135,36 @@ def is_number(value: str) -> bool:
     return bool(_NUMBER.match(value.strip()))
 
 
+def _repeated_rows(digests: array, numbers: array) -> list[dict]:
+    """The rows equal to an earlier one (same 64-bit digest of their cells), each named with the first of them;
+    the first :data:`MAX_LISTED` in file order."""
+    if not digests:
+        return []
+    keys = np.frombuffer(digests, dtype=np.uint64)
+    rows = np.frombuffer(numbers, dtype=np.uint32 if numbers.itemsize == 4 else np.uint64)
+    order = np.argsort(keys, kind="stable")  # equal rows stay in file order
+    ordered = keys[order]
+    starts_run = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    first_of_run = rows[order[np.nonzero(starts_run)[0]]]
+    run = np.cumsum(starts_run) - 1
+    repeated, original = rows[order[~starts_run]], first_of_run[run[~starts_run]]
+    listed = np.argsort(repeated, kind="stable")[:MAX_LISTED]
+    return [problem("duplicate-row", "duplicate-row", row=int(repeated[i]), other=int(original[i]))
+            for i in listed.tolist()]
+
+
 def _column_pass(resource: Resource, blank_rows: set[int], limit_rows: int, check_types: bool) -> list[dict]:
     """Per column, the rows with no value (blank rows aside) and, where the table has no Table Schema, the
-    values that are not numbers in a column whose values are numbers (at least :data:`NUMERIC_SHARE` of them)."""
+    values that are not numbers in a column whose values are numbers (at least :data:`NUMERIC_SHARE` of them).
+
+    Memory stays flat with the file's length: per column two counts and at most :data:`MAX_LISTED` rows of each
+    kind are kept (a report lists no more)."""
     names = [f.name for f in resource.schema.fields]
     empty: dict[str, list[int]] = {n: [] for n in names}
+    empty_count = dict.fromkeys(names, 0)
     text: dict[str, list[tuple[int, str]]] = {n: [] for n in names}
+    text_count = dict.fromkeys(names, 0)
+    digests, numbers = array("Q"), array("L")  # 12 bytes a row: what finding repeated rows keeps
     total = 0
     with Resource(path=resource.path, basepath=resource.basepath, detector=Detector(field_type="any"),
                   encoding=resource.encoding, dialect=resource.dialect, format=resource.format) as raw:
@@ -145,23 +172,30 @@ def _column_pass(resource: Resource, blank_rows: set[int], limit_rows: int, chec
             if row.row_number in blank_rows:
                 continue
             total += 1
-            for name in names:
-                value = row.get(name)
+            cells = [row.get(name) for name in names]
+            digests.append(int.from_bytes(hashlib.blake2b("\x1f".join(map(str, cells)).encode(),
+                                                          digest_size=8).digest(), "big"))
+            numbers.append(row.row_number)
+            for name, value in zip(names, cells, strict=True):
                 if value is None or str(value).strip() == "":
-                    empty[name].append(row.row_number)
+                    empty_count[name] += 1
+                    if len(empty[name]) < MAX_LISTED:
+                        empty[name].append(row.row_number)
                 elif check_types and not is_number(str(value)):
-                    text[name].append((row.row_number, str(value)))
+                    text_count[name] += 1
+                    if len(text[name]) < MAX_LISTED:
+                        text[name].append((row.row_number, str(value)))
             if total >= limit_rows:
                 break
-    found = []
+    found = _repeated_rows(digests, numbers)
     for name in names:
-        filled = total - len(empty[name])
-        if check_types and filled and text[name] and (filled - len(text[name])) / filled >= NUMERIC_SHARE:
+        filled = total - empty_count[name]
+        if check_types and filled and text_count[name] and (filled - text_count[name]) / filled >= NUMERIC_SHARE:
             found.extend(problem("type", "type-error", row=row, column=name, value=value, type=TYPE_NAMES["number"])
                          for row, value in text[name])
-        if total and len(empty[name]) / total > MISSING_SHARE:
-            found.append(problem("missing-values", "missing-values", column=name, missing=len(empty[name]),
-                                 rows=total, where=_rows_text(empty[name])))
+        if total and empty_count[name] / total > MISSING_SHARE:
+            found.append(problem("missing-values", "missing-values", column=name, missing=empty_count[name],
+                                 rows=total, where=_rows_text(empty[name], empty_count[name])))
     return found
 
 
@@ -185,8 +219,8 @@ def check_file(path: Path, *, table_schema: dict | None = None, limit_rows: int 
     if table_schema:
         options["schema"] = Schema.from_descriptor(table_schema)
     resource = Resource(**options)
-    report = resource.validate(Checklist(checks=[checks.duplicate_row()]), limit_rows=limit_rows,
-                               limit_errors=10_000)
+    # repeated rows are found by the column pass (frictionless' own check keeps a 64-character hash per row)
+    report = resource.validate(Checklist(), limit_rows=limit_rows, limit_errors=10_000)
     task = report.tasks[0] if report.tasks else None
     problems: list[dict] = []
     errors = list(task.errors if task else report.errors)
@@ -200,8 +234,6 @@ def check_file(path: Path, *, table_schema: dict | None = None, limit_rows: int 
     if path.suffix.lower() != ".xlsx" and encoding.replace("_", "-") not in ("utf-8", "utf-8-sig", "ascii"):
         problems.append(problem("encoding", "encoding", encoding=resource.encoding))
     for error in errors:
-        if error.type == "duplicate-row" and error.row_number in blank_rows:
-            continue  # a second blank row is reported as blank, not as a copy of the first
         if error.type == "type-error" and not table_schema:
             continue  # frictionless' guessed types; the column pass checks numbers (see _column_pass)
         found = _from_error(error)
