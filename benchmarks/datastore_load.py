@@ -109,7 +109,25 @@ def load_with_xloader(ini: Path, base: str, path: Path) -> dict:
     task = status["task_info"]
     job = (time_of(task.get("finished_timestamp")) - time_of(task.get("requested_timestamp"))) \
         if task.get("finished_timestamp") else float("nan")
-    return {"worker_wall_s": wall, "job_s": job, "rows": info["total"]}
+    return {"worker_wall_s": wall, "job_s": job, "rows": info["total"], "phases": phases(task.get("logs") or [])}
+
+
+PHASES = (("download", "Fetching from", "Downloaded ok"), ("COPY", "Copying to database", "...copying done"),
+          ("full-text index", "Creating search index", "...search index created"),
+          ("column indexes", "Creating column indexes", "...column indexes created."))
+
+
+def phases(logs: list[dict]) -> dict[str, float]:
+    """Seconds of each phase of xloader's job, from the timestamps of its own log lines."""
+    def at(prefix: str) -> float | None:
+        return next((time_of(line["timestamp"]) for line in logs if line["message"].startswith(prefix)), None)
+
+    found = {}
+    for label, begin, end in PHASES:
+        started, done = at(begin), at(end)
+        if started is not None and done is not None:
+            found[label] = done - started
+    return found
 
 
 def time_of(value: str) -> float:
@@ -182,6 +200,8 @@ def main() -> None:
                            ("xloader worker wall (incl. start)", xl["worker_wall_s"]),
                            ("content check (frictionless)", check["seconds"])):
         print(f"{label:34} {seconds:9.1f} {args.rows / seconds:10.0f} {seconds / cp['copy_s']:14.1f}x")
+    for label, seconds in xl["phases"].items():
+        print(f"  xloader phase {label:22} {seconds:9.1f} s")
     print(f"content check: score {check['score']}, {check['problems']} problems listed, rows {check['rows']}")
     if mem:
         print(f"content check under tracemalloc: {mem['seconds']:.1f} s, heap peak {mem['peak_mib']:.1f} MiB")

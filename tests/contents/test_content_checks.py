@@ -7,13 +7,17 @@ import json
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from ckan.tests import helpers
+from ckan import model
+from ckan.tests import factories, helpers
 from openpyxl import Workbook
 
+from ckanext.urbanaudit.cli import urbanaudit
 from ckanext.urbanaudit.contents import checks, geo
 from ckanext.urbanaudit.contents.jobs import check_resource
+from ckanext.urbanaudit.contents.model import ContentCheck
 from ckanext.urbanaudit.quality import metrics, store
 from tests.contents.conftest import run_jobs
+from tests.inventory_records import full_record
 
 # A department's spreadsheet export as it really comes: Windows-1250, the header "rok" twice, a number column
 # with "brak danych" in it, blank rows, a row entered twice, a column mostly empty.
@@ -189,3 +193,21 @@ def test_the_table_schema_a_steward_attaches_to_the_resource_is_enforced(portal)
     report = check_resource(body["result"]["id"])
     assert report["table_schema"] is True
     assert [(p["kind"], p["row"], p["column"]) for p in report["problems"]] == [("schema", 4, "rok")]
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+@pytest.mark.ckan_config("ckanext.urbanaudit.contents.check_on_save", False)
+def test_the_cli_checks_linked_files_and_scores_their_data_sets(cli, source_server):
+    source_server.route("/budzet.csv", lambda _query: (200, "text/csv", BAD))
+    org = factories.Organization()
+    record = full_record(org["id"], resources=[{"url": source_server.url + "/budzet.csv", "format": "CSV",
+                                                "name": "budzet.csv"}])
+    pkg = helpers.call_action("package_create", {"user": factories.Sysadmin()["name"]}, **record)
+    assert model.Session.query(ContentCheck).count() == 0  # not checked on save with check_on_save off
+    result = cli.invoke(urbanaudit, ["contents", "check", "--all"])
+    assert result.exit_code == 0, result.output
+    assert f"{pkg['resources'][0]['id']}: checked, contents 15" in result.output
+    assert "Checked 1 files of 1 data sets" in result.output
+    assert store.latest(pkg["id"]).dimensions["contents"] == {"points": 15, "max": 100}
+    assert cli.invoke(urbanaudit, ["contents", "check"]).exit_code != 0  # says which: --all or --resource
+
