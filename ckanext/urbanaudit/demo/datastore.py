@@ -27,8 +27,8 @@ def demo_resources(context: dict, formats: tuple[str, ...]) -> list[dict]:
     found = []
     for record in datasets():
         pkg = tk.get_action("package_show")(dict(context), {"id": record["name"]})
-        found.extend(r for r in pkg["resources"]
-                     if (r.get("url") or "").startswith(content.DEMO_FILES) and (r.get("format") or "").upper() in formats)
+        found.extend(r for r in pkg["resources"] if (r.get("url") or "").startswith(content.DEMO_FILES)
+                     and (r.get("format") or "").upper() in formats)
     return found
 
 
