@@ -1,7 +1,7 @@
 """Benchmark: a CSV of 1,000,000 rows loaded into the DataStore by ckanext-xloader, against PostgreSQL's own COPY
 of the same file, and the content check of the same file (time; memory in a separate run).
 
-    .venv/bin/python benchmarks/datastore_load.py [--rows 1000000] [--skip-memory]
+    .venv/bin/python benchmarks/datastore_load.py [--rows 1000000] [--memory-rows 100000] [--skip-memory]
 
 Needs the services of `make services`. Uses its own databases (urbanaudit_bench_ds and
 urbanaudit_bench_ds_datastore, created if missing), Solr site id and Redis database, so it never touches the test
@@ -175,6 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-rows", default="100000",
+                        help="Also the heap peak of the check for these smaller files (comma-separated), to show "
+                             "how memory grows with the rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ua-bench-ds-") as folder:
         work = Path(folder)
@@ -193,7 +196,13 @@ def main() -> None:
             stop_server(server)
         cp = copy_baseline(path)
         check = content_check(path, memory=False)
-        mem = None if args.skip_memory else content_check(path, memory=True)
+        mem = {}
+        if not args.skip_memory:
+            for rows in sorted({int(n) for n in args.memory_rows.split(",") if n} - {args.rows}):
+                smaller = work / f"wydatki-{rows}.csv"
+                write_csv(smaller, rows)
+                mem[rows] = content_check(smaller, memory=True)
+            mem[args.rows] = content_check(path, memory=True)
     assert xl["rows"] == cp["rows"] == args.rows, (xl, cp)
     print(f"{'phase':34} {'seconds':>9} {'rows/s':>10} {'ratio to COPY':>14}")
     for label, seconds in (("PostgreSQL COPY (baseline)", cp["copy_s"]), ("xloader job", xl["job_s"]),
@@ -203,8 +212,10 @@ def main() -> None:
     for label, seconds in xl["phases"].items():
         print(f"  xloader phase {label:22} {seconds:9.1f} s")
     print(f"content check: score {check['score']}, {check['problems']} problems listed, rows {check['rows']}")
-    if mem:
-        print(f"content check under tracemalloc: {mem['seconds']:.1f} s, heap peak {mem['peak_mib']:.1f} MiB")
+    base = min(mem) if mem else None
+    for rows, m in sorted(mem.items()):
+        print(f"content check under tracemalloc, {rows:>9} rows: {m['seconds']:7.1f} s, heap peak "
+              f"{m['peak_mib']:6.1f} MiB ({m['peak_mib'] / mem[base]['peak_mib']:.2f}x the {base}-row file's)")
 
 
 if __name__ == "__main__":
