@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from ckan import model
 
 from ckanext.urbanaudit.contents import indicator_tables, jobs
@@ -23,11 +24,12 @@ def contents_check(all_: bool, resource_ids: tuple[str, ...]) -> None:
     if not (all_ or resource_ids):
         raise click.UsageError("say which: --all or --resource ID")
     if all_:
+        # the rule of jobs.is_checked in SQL: the format in any case, no table the portal writes itself
         query = model.Session.query(model.Resource.id).join(model.Package).filter(
             model.Resource.state == "active", model.Package.state == "active",
-            model.Resource.format.isnot(None))
-        resource_ids = tuple(rid for (rid,) in query.filter(
-            model.Resource.format.in_(sorted(set(CHECKED_FORMATS) | {f.lower() for f in CHECKED_FORMATS}))))
+            sa.func.upper(model.Resource.format).in_(sorted(CHECKED_FORMATS)),
+            model.Resource.url_type.is_distinct_from("datastore"))
+        resource_ids = tuple(rid for (rid,) in query)
     packages, failed = set(), 0
     for rid in resource_ids:
         report = jobs.check_resource(rid, rescore=False)

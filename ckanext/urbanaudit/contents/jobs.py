@@ -117,8 +117,8 @@ def save(resource: model.Resource, report: dict, file_hash: str | None) -> None:
 def check_resource(resource_id: str, rescore: bool = True) -> dict | None:
     """RQ job: check one resource's file, keep the report, score its data set again. Returns the report."""
     resource = model.Resource.get(resource_id)
-    if resource is None or resource.state != "active" or not is_checked({"format": resource.format}) \
-            or resource.url_type == "datastore":  # a table written by the portal itself (indicator values)
+    if resource is None or resource.state != "active" \
+            or not is_checked({"format": resource.format, "url_type": resource.url_type}):
         return None
     limits = config.content_check_settings()
     file_hash = None
