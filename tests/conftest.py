@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import functools
 
+import ckan.plugins
 import ckan.plugins.toolkit as tk
 import pytest
 from ckan import model
+from ckan.lib.app_globals import _CONFIG_CACHE
 from ckan.tests import factories
+from ckan.tests import helpers as test_helpers
 from sqlalchemy import engine_from_config
 
 from ckanext.urbanaudit.cities.model import City
@@ -33,9 +36,56 @@ def _fresh_storage_path(session_storage_path, monkeypatch):
     return session_storage_path
 
 
+_STATE: dict = {"config_changed": False, "app": None}
+
+
+def _customised(request) -> bool:
+    return request.node.get_closest_marker("ckan_config") is not None
+
+
+@pytest.fixture(scope="session")
+def _plugins_of_the_ini(session_storage_path):
+    """The plugins of test.ini, loaded once for the session (CKAN's own `with_plugins` loads and unloads them around
+    every test: three runs of every plugin's update_config, about 1 s a test)."""
+    tk.config["ckan.storage_path"] = str(session_storage_path)
+    ckan.plugins.load_all()
+    yield
+    ckan.plugins.unload_non_system_plugins()
+
+
+@pytest.fixture
+def with_plugins(request, ckan_config, _plugins_of_the_ini):
+    """CKAN's `with_plugins` for this suite: the same plugins, loaded once. A test whose `ckan_config` mark changes
+    the configuration gets every plugin's update_config and configure run again with it, as a fresh load would do,
+    and the test after it gets them run again with the configuration of the ini."""
+    customised = _customised(request)
+    if customised or _STATE["config_changed"]:
+        ckan.plugins.plugins_update()
+    _STATE["config_changed"] = customised
+
+
 @pytest.fixture(autouse=True)
 def _load_plugins(with_plugins):
     """Every test runs with the plugins of test.ini loaded, as the portal does."""
+
+
+@pytest.fixture
+def make_app(request, ckan_config, with_plugins):
+    """CKAN's `make_app` for this suite: one Flask application for every test that does not change the
+    configuration (a new test client, so no cookie crosses from one test to another); a test with a `ckan_config`
+    mark gets an application of its own, built from its configuration, as before."""
+    _CONFIG_CACHE.clear()
+
+    def factory():
+        if _customised(request):
+            _STATE["app"] = None
+            return test_helpers._get_test_app()
+        tk.config["testing"] = True
+        if _STATE["app"] is None:
+            _STATE["app"] = test_helpers._get_test_app().app
+        return test_helpers.CKANTestApp(_STATE["app"])
+
+    return factory
 
 
 @functools.cache
