@@ -10,9 +10,10 @@ export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INP
 log() { printf '[setup] %s\n' "$*"; }
 
 # 1. System packages (Debian): PostgreSQL 15, Redis, Java + Maven for Solr, libs CKAN needs,
-#    Chromium + chromedriver and Node.js/npm for the browser tests.
+#    Chromium + chromedriver and Node.js/npm for the browser tests, MapServer for the WMS/WFS service the map
+#    preview tests read (tests/ogc_server.py).
 need=()
-for pkg in postgresql-15 redis-server redis-tools maven default-jre-headless libmagic1 libpq-dev curl chromium chromium-driver; do
+for pkg in postgresql-15 redis-server redis-tools maven default-jre-headless libmagic1 libpq-dev curl chromium chromium-driver cgi-mapserver; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v python3.11 >/dev/null; then need+=(python3.11 python3.11-venv); fi

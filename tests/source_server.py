@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,11 +39,19 @@ def load_json(relative: str):
     return json.loads(fixture_path(relative).read_text("utf-8"))
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away mid-answer (a browser cancelling a map tile it no longer shows) is no error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SourceServer:
     def __init__(self, port: int = 0, not_found: bytes = b'{"error": "not found"}') -> None:
         """``port`` 0 = any free port (tests); the demo uses a fixed one. ``not_found``: the 404 body."""
         self.routes: dict[str, Handler] = {}
         self.post_routes: dict[str, PostHandler] = {}
+        self.raw_routes: dict[str, Callable[[str], tuple[int, str | dict, bytes]]] = {}  # get the query as sent
         self.requests: list[str] = []
         self.headers: list[dict[str, str]] = []  # request headers, in the order of self.requests
         self.etags = False  # when True: answers carry an ETag and If-None-Match gets 304
@@ -60,12 +69,18 @@ class SourceServer:
                 else:
                     self._respond(*handler(parse_qs(parts.query), payload))
 
+            def do_HEAD(self) -> None:
+                self.head_only = True
+                self.do_GET()
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.requests.append(self.path)
                 server.headers.append(dict(self.headers.items()))
                 handler = server.routes.get(parts.path)
-                if handler is None:
+                if parts.path in server.raw_routes:
+                    status, ctype, body = server.raw_routes[parts.path](parts.query)
+                elif handler is None:
                     status, ctype, body = 404, "application/json", not_found
                 else:
                     status, ctype, body = handler(parse_qs(parts.query))
@@ -87,12 +102,13 @@ class SourceServer:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not getattr(self, "head_only", False):
+                    self.wfile.write(body)
 
             def log_message(self, *args) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), _Handler)
         # A short poll so that stop() returns at once: shutdown() waits for serve_forever's next poll (0.5 s
         # by default), which every test using the server paid at teardown.
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},

@@ -17,7 +17,7 @@ from ckanext.xloader.interfaces import IXloader
 
 from ckanext.urbanaudit import cli, helpers, indexing, views
 from ckanext.urbanaudit.contents import jobs as content_jobs
-from ckanext.urbanaudit.contents import loading, previews
+from ckanext.urbanaudit.contents import loading, previews, proxy
 from ckanext.urbanaudit.inventory import form_pages, search, validators
 from ckanext.urbanaudit.logic import collect
 from ckanext.urbanaudit.portal import guides
@@ -55,6 +55,7 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config_: Any) -> None:
         indexing.install()  # one search-index update per database commit (see ckanext.urbanaudit.indexing)
         previews.install()  # the table preview searches Polish words (see ckanext.urbanaudit.contents.previews)
+        proxy.install()  # the map and text previews' proxies fetch through the guarded layer (contents.proxy)
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "urbanaudit")
