@@ -16,8 +16,8 @@ from ckan.types import Context
 from ckanext.xloader.interfaces import IXloader
 
 from ckanext.urbanaudit import cli, helpers, indexing, views
+from ckanext.urbanaudit.contents import charts, created, loading, previews, proxy
 from ckanext.urbanaudit.contents import jobs as content_jobs
-from ckanext.urbanaudit.contents import loading, previews, proxy
 from ckanext.urbanaudit.inventory import form_pages, search, validators
 from ckanext.urbanaudit.logic import collect
 from ckanext.urbanaudit.portal import guides
@@ -56,6 +56,8 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
         indexing.install()  # one search-index update per database commit (see ckanext.urbanaudit.indexing)
         previews.install()  # the table preview searches Polish words (see ckanext.urbanaudit.contents.previews)
         proxy.install()  # the map and text previews' proxies fetch through the guarded layer (contents.proxy)
+        charts.install()  # ckanext-charts' chart builder in the page's language (contents.charts)
+        created.install()  # a data set's resources made with it loaded and checked after the commit (contents.created)
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "urbanaudit")
@@ -67,6 +69,7 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         quality.after_dataset_save(pkg_dict)
+        created.note(pkg_dict)
 
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         quality.after_dataset_save(pkg_dict)

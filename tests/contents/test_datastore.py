@@ -85,3 +85,21 @@ def test_the_xloader_token_is_the_site_users_and_stays_the_same():
         "get_site_user", {"ignore_auth": True})["name"])
     assert helpers.call_action("api_token_list", {"ignore_auth": True}, user_id=user["id"])[0]["name"] == \
         "urbanaudit-xloader"
+
+
+def test_a_data_set_created_with_its_csv_link_in_one_call_is_loaded_and_checked(portal, source_server):
+    """package_create with resources (a harvest, an import, the API) calls no resource hook: the file is still
+    loaded and checked, after the commit."""
+    source_server.route("/dane/budzet.csv", lambda query: (200, "text/csv", BUDGET))
+    url = f"{source_server.url}/dane/budzet.csv"
+    pkg = portal.dataset("budzet-jednym-wywolaniem",
+                         resources=[{"name": "Budżet dzielnic", "url": url, "format": "CSV"}])
+    (res,) = pkg["resources"]
+    run_jobs()
+
+    status, body = portal.action("datastore_search", resource_id=res["id"], sort="_id")
+    assert status == 200, body
+    assert [r["dzielnica"] for r in body["result"]["records"]] == ["Centrum", "Herby", "Słowik"]
+    page = BeautifulSoup(requests.get(f"{portal.url}/dataset/{pkg['name']}/resource/{res['id']}", timeout=30).text,
+                         "html.parser")
+    assert page.select_one("#content-check .urbanaudit-content-score")["data-score"] == "100"
