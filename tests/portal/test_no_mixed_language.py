@@ -37,7 +37,7 @@ EXTRA_THEMES, EXTRA_TAG = [str(n) for n in range(9, 20)], "hałas"
 ORG, GROUP, DATASET, DRAFT = "wydzial-srodowiska", "srodowisko", "rejestr-drzew", "szkic"
 EDITOR, ADMIN = "steward", "admin"
 
-# (path, who, expected status). {resource} is the first resource of the full record.
+# (path, who, expected status). {resource} is the first resource of the full record (CSV), {geojson} its second.
 PAGES = [
     ("/", None, 200),
     ("/dataset/", None, 200),
@@ -59,6 +59,7 @@ PAGES = [
     ("/metodologia", None, 200),
     (f"/dataset/{DATASET}", None, 200),
     (f"/dataset/{DATASET}/resource/{{resource}}", None, 200),
+    (f"/dataset/{DATASET}/resource/{{geojson}}", None, 200),  # a map preview (ckanext-geoview through the proxy)
     (f"/dataset/groups/{DATASET}", None, 200),
     ("/organization/", None, 200),
     (f"/organization/{ORG}", None, 200),
@@ -86,6 +87,8 @@ PAGES = [
     *[(f"/dataset/edit/{DATASET}/{page}", EDITOR, 200) for page in (1, 2, 3, 4, 5)],
     (f"/dataset/{DATASET}/resource/new", EDITOR, 200),
     (f"/dataset/{DATASET}/resource/{{resource}}/edit", EDITOR, 200),
+    (f"/dataset/{DATASET}/resource/{{resource}}/views", EDITOR, 200),  # the view types an editor may add
+    (f"/dataset/{DATASET}/resource_data/{{resource}}", EDITOR, 200),  # ckanext-xloader's load page
     (f"/dataset/{DATASET}", EDITOR, 200),
     (f"/organization/{ORG}", EDITOR, 200),
     ("/inventory/import", EDITOR, 200),
@@ -146,7 +149,7 @@ def portal(clean_db, clean_index):
     helpers.call_action("urbanaudit_indicator_value_upsert", {"user": ADMIN}, values=[
         {"city": city, "indicator_code": "ISO37120:2018:8.2", "period": period, "value": value, "source": "gios"}
         for city, period, value in (("kielce", "2023", 28.0), ("kielce", "2024", 25.0), ("lublin", "2024", 22.0))])
-    return {"resource": record["resources"][0]["id"],
+    return {"resource": record["resources"][0]["id"], "geojson": record["resources"][1]["id"],
             "tokens": {user: factories.APIToken(user=user)["token"] for user in (EDITOR, ADMIN)}}
 
 
@@ -156,7 +159,7 @@ def render_pages(app, monkeypatch, portal, lang: str) -> dict[str, list]:
     prefix = "" if lang == "pl" else f"/{lang}"
     pages, wrong_status = {}, []
     for path, who, status in PAGES:
-        url = prefix + path.format(resource=portal["resource"])
+        url = prefix + path.format(resource=portal["resource"], geojson=portal["geojson"])
         headers = {"Authorization": portal["tokens"][who]} if who else {}
         with recorder.recording() as lookups:
             response = app.get(url, headers=headers, status=status)

@@ -64,3 +64,23 @@ def before_fork() -> None:
     used on both sides corrupts the stream ("SSL error: decryption failed or bad record mac")."""
     if xloader_db.ENGINE is not None:
         xloader_db.ENGINE.dispose()
+
+
+def N_(message: str) -> str:
+    return message
+
+
+# ckanext-xloader's texts (it ships no Polish) on pages of a table's states the catalogue's page tests do not reach
+# (a loaded table's delete and data dictionary, a load's log, a submission in progress): in our catalogues, Polish
+# and English; the others are in i18n/ckan-core-pl.po.
+XLOADER_TEXTS = (
+    N_('Are you sure you want to delete the DataStore and Data Dictionary?'),
+    N_('Confirm Delete'),
+    N_('Delete from DataStore'),
+    N_('End of log'),
+    N_('No'),
+    N_('Strip Extra Leading and Trailing White Space'),
+    N_('Submitting'),
+    N_('Upload Log'),
+    N_('Yes'),
+)
