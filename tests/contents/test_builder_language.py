@@ -1,5 +1,5 @@
 """The analysts' pages of the data itself in Polish (and English under /en/): ckanext-charts' chart builder, which
-ships no translations, and ckanext-xloader's load page."""
+ships no translations, a DataStore table's resource page and ckanext-xloader's load page."""
 from __future__ import annotations
 
 import requests
@@ -44,6 +44,10 @@ def test_the_chart_builder_and_the_load_page_speak_polish_and_english(portal):
     en = _form_texts(_page(portal, f"/en{new_view}"))
     assert "General" in en["tabs"] and {"Engine", "Type"} <= set(en["labels"])
     assert "Bar" in en["choices"]
+
+    table = _page(portal, f"/dataset/{pkg['name']}/resource/{res['id']}").get_text(" ", strip=True)
+    assert "Słownik danych" in table and "API danych" in table
+    assert "Data Dictionary" not in table
 
     log = _page(portal, f"/dataset/{pkg['name']}/resource_data/{res['id']}")
     text = log.get_text(" ", strip=True)

@@ -128,3 +128,35 @@ def test_a_chart_saved_by_the_steward_is_drawn_from_the_datastore_table(portal, 
     # ckanext-charts sums the values of each district (and repeats a bar per row of the table)
     assert dict(zip(drawn["labels"], drawn["values"], strict=True)) == totals
     screenshot(page, "contents-chart")
+
+
+def test_a_line_chart_of_a_series_is_drawn_from_the_datastore_table(portal, page):
+    """A line chart (Plotly) of the yearly totals of one district, saved by the steward as a resource view."""
+    pkg = portal.dataset("wydatki-linia")
+    series = "rok;wydatki_zl\n" + "".join(f"{2019 + i};{1000 + 125 * i}\n" for i in range(6))
+    res = portal.upload(pkg["id"], "wydatki-lata.csv", series.encode())
+    run_jobs()
+    status, body = portal.action("resource_view_create", portal.token, resource_id=res["id"], view_type="charts_view",
+                                 title="Wydatki w kolejnych latach", engine="plotly", type="Line", x="rok",
+                                 y=["wydatki_zl"])
+    assert status == 200, body
+
+    open_page(page, f"{portal.url}/dataset/{pkg['name']}/resource/{res['id']}?view_id={body['result']['id']}",
+              "contents-line-chart", "iframe[data-module=data-viewer], .js-plotly-plot")
+    frames = page.find_elements(By.CSS_SELECTOR, "iframe[data-module=data-viewer]")
+    if frames:
+        page.switch_to.frame(frames[0])
+    try:
+        WebDriverWait(page, 30).until(lambda d: d.execute_script(
+            "const p = document.querySelector('.js-plotly-plot'); return !!(p && p.data && p.data.length);"))
+        # Plotly keeps numbers as typed arrays (`_inputArray`) once drawn
+        drawn = page.execute_script("const t = document.querySelector('.js-plotly-plot').data[0];"
+                                    "const v = a => Array.from(a._inputArray || a).map(Number);"
+                                    "return {type: t.type, mode: t.mode || '', x: v(t.x), y: v(t.y)};")
+        assert drawn["type"] == "scatter"
+        assert page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer path.js-line")  # a line is drawn
+        assert drawn["x"] == list(range(2019, 2025))
+        assert drawn["y"] == [1000 + 125 * i for i in range(6)]
+        screenshot(page, "contents-line-chart")
+    finally:
+        page.switch_to.default_content()

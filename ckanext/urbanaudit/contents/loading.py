@@ -70,9 +70,10 @@ def N_(message: str) -> str:
     return message
 
 
-# ckanext-xloader's texts (it ships no Polish) on pages of a table's states the catalogue's page tests do not reach
-# (a loaded table's delete and data dictionary, a load's log, a submission in progress): in our catalogues, Polish
-# and English; the others are in i18n/ckan-core-pl.po.
+# ckanext-xloader's texts (it ships no Polish) and the DataStore's (CKAN's Polish catalogue leaves them empty) on pages
+# of a table's states the catalogue's page tests do not reach (a loaded table: its data dictionary, Data API box and
+# delete; a load's log; a submission in progress): in our catalogues, Polish and English; the others are in
+# i18n/ckan-core-pl.po.
 XLOADER_TEXTS = (
     N_('Are you sure you want to delete the DataStore and Data Dictionary?'),
     N_('Confirm Delete'),
@@ -83,4 +84,22 @@ XLOADER_TEXTS = (
     N_('Submitting'),
     N_('Upload Log'),
     N_('Yes'),
+    N_('Access resource data via a web API with powerful query support'),
+    N_('CKAN Data API'),
+    N_('Code examples:'),
+    N_('Data API'),
+    N_('Data Dictionary'),
+    N_('Get 5 results containing "jones" in any field:'),
+    N_('Get results with either "watershed" or "survey" as subject and "active" as its stage:'),
+    N_('ID'),
+    N_('Label'),
+    N_('Primary key'),
+    N_('Query example (first 5 results)'),
+    N_("Query example (results containing 'jones')"),
+    N_('Query example (via SQL statement)'),
+    N_('Querying'),
+    N_('SQL query example:'),
+    N_('Some API endpoints may be accessed using a GET query string.'),
+    N_('Type Override'),
+    N_('Using the API with this Web Browser'),
 )
