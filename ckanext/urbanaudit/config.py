@@ -91,10 +91,16 @@ def quality_recompute_on_update() -> bool:
     return tk.config["ckanext.urbanaudit.quality.recompute_on_update"]
 
 
+def steward_link_allow() -> tuple[str, ...]:
+    """The non-public hosts a link a steward typed may reach: the link check, the content check, xloader's load and
+    the previews' proxies read such links (the harvesters' configured sources have their own list, http.allow)."""
+    return tuple(tk.config["ckanext.urbanaudit.quality.link_check_allow"] or ())
+
+
 def link_check_settings() -> dict:
     """Keyword arguments of quality.linkcheck.Settings from the configuration."""
     return {
-        "allow": tuple(tk.config["ckanext.urbanaudit.quality.link_check_allow"] or ()),
+        "allow": steward_link_allow(),
         "timeout": float(tk.config["ckanext.urbanaudit.quality.link_check_timeout"]),
         "max_bytes": int(tk.config["ckanext.urbanaudit.quality.link_check_max_bytes"]),
         "max_redirects": int(tk.config["ckanext.urbanaudit.quality.link_check_max_redirects"]),

@@ -197,6 +197,7 @@ def test_the_table_schema_a_steward_attaches_to_the_resource_is_enforced(portal)
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
 @pytest.mark.ckan_config("ckanext.urbanaudit.contents.check_on_save", False)
+@pytest.mark.ckan_config("ckanext.urbanaudit.quality.link_check_allow", "127.0.0.1")  # the source server
 def test_the_cli_checks_linked_files_and_scores_their_data_sets(cli, source_server):
     source_server.route("/budzet.csv", lambda _query: (200, "text/csv", BAD))
     org = factories.Organization()

@@ -87,6 +87,7 @@ def test_the_xloader_token_is_the_site_users_and_stays_the_same():
         "urbanaudit-xloader"
 
 
+@pytest.mark.ckan_config("ckanext.urbanaudit.quality.link_check_allow", "127.0.0.1")  # the source server
 def test_a_data_set_created_with_its_csv_link_in_one_call_is_loaded_and_checked(portal, source_server):
     """package_create with resources (a harvest, an import, the API) calls no resource hook: the file is still
     loaded and checked, after the commit."""

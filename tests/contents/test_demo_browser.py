@@ -23,6 +23,8 @@ def resource_view(portal, dataset: str, view_type: str) -> tuple[dict, dict]:
 
 
 @pytest.mark.ckan_config("ckanext.urbanaudit.synthetic_banner", True)
+# the demo's files are links to the portal itself, on 127.0.0.1: demo.ini allows that for steward links, so here too
+@pytest.mark.ckan_config("ckanext.urbanaudit.quality.link_check_allow", "127.0.0.1")
 def test_the_demo_tables_chart_and_map_in_the_browser(portal, page, monkeypatch):
     monkeypatch.setattr(content, "DEMO_FILES", f"{portal.url}/demo/")  # the demo's files, served by this portal
     content.ensure_admin("admin", "demo-pass-123", "admin@example.invalid")

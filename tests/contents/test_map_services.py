@@ -16,6 +16,9 @@ from tests.inventory_records import full_record
 from tests.ogc_server import OgcService
 from tests.source_server import SourceServer
 
+# the service runs on 127.0.0.1: allowed for steward links here, as an operator would allow a city's geoportal
+pytestmark = pytest.mark.ckan_config("ckanext.urbanaudit.quality.link_check_allow", "127.0.0.1")
+
 
 @pytest.fixture
 def ogc(tmp_path):
@@ -73,7 +76,7 @@ def test_a_wfs_links_features_come_through_the_proxy(app, ogc, steward):
 
 def test_a_service_on_a_non_public_address_is_never_asked(app, ogc, steward, monkeypatch):
     pkg, res = _record(steward, "granice-wewnetrzne", ogc.url, "WMS")
-    monkeypatch.setitem(helpers.config, "ckanext.urbanaudit.http.allow", "")  # 127.0.0.1 no longer allowed
+    monkeypatch.setitem(helpers.config, "ckanext.urbanaudit.quality.link_check_allow", "")  # 127.0.0.1 refused
     answer = _service_proxy(app, pkg, res, "SERVICE=WMS&REQUEST=GetCapabilities")
     assert answer.status_code == 502
     assert "not a public address" in answer.get_data(as_text=True)

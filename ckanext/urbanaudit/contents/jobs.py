@@ -44,7 +44,7 @@ def _suffix(resource: model.Resource) -> str:
 def _download(url: str, target: Path, limits: dict) -> None:
     retry = netguard.GuardedRetry(total=2, connect=1, read=1, status=0, backoff_factor=0.3,
                                   allowed_methods=frozenset({"GET"}))
-    http = netguard.session(config.http_settings()["allow"], retry, USER_AGENT)
+    http = netguard.session(config.steward_link_allow(), retry, USER_AGENT)
     http.max_redirects = 5
     read = 0
     with netguard.Deadline(limits["deadline"]) as deadline:

@@ -51,7 +51,7 @@ def can_upload(resource_id: str) -> bool:
         return False
     if resource.url_type == "upload":
         return True
-    reason = netguard.refusal(resource.url or "", config.http_settings()["allow"])
+    reason = netguard.refusal(resource.url or "", config.steward_link_allow())
     if reason:
         log.warning("Not loading resource %s into the DataStore: %s", resource_id, reason)
         return False

@@ -9,9 +9,9 @@ far end cares to drip bytes.
 
 :func:`install` gives both modules a ``requests`` whose ``get`` and ``head`` go through :mod:`netguard` (every
 connection's peer checked, redirects included; refusal without the resolved address; the allow-list of
-``ckanext.urbanaudit.http.allow``) under one total deadline (``ckanext.urbanaudit.preview.deadline``, 20 s)
-covering the body too: the body is read within it, up to one byte past the larger of the two proxies' own size
-caps, so their own "too large" answer still fires. Everything else of the module (its ``exceptions`` above
+steward links, ``ckanext.urbanaudit.quality.link_check_allow``) under one total deadline
+(``ckanext.urbanaudit.preview.deadline``, 20 s) covering the body too: the body is read within it, up to one
+byte past the larger of the two proxies' own size caps, so their own "too large" answer still fires. Everything else of the module (its ``exceptions`` above
 all, which both proxies catch) is the real one. A resource the visitor may not read gets 403 from both before
 any request is made (both answered it with a server error, 500)."""
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _fetch(method: str, url: str, params: Any = None, timeout: Any = None, strea
     deadline_s = tk.asint(tk.config.get("ckanext.urbanaudit.preview.deadline"))
     read_s = float(timeout) if isinstance(timeout, int | float) and timeout else 10.0
     retry = netguard.GuardedRetry(total=0, redirect=5, raise_on_redirect=False)
-    http = netguard.session(config.http_settings()["allow"], retry, USER_AGENT)
+    http = netguard.session(config.steward_link_allow(), retry, USER_AGENT)
     http.max_redirects = 5
     cap = _cap()
     with netguard.Deadline(deadline_s) as deadline:
