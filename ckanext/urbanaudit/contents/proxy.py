@@ -8,12 +8,12 @@ be fetched by the portal, the city's own network and the cloud metadata address 
 far end cares to drip bytes.
 
 :func:`install` gives both modules a ``requests`` whose ``get`` and ``head`` go through :mod:`netguard` (every
-connection's peer checked, redirects included; refusal without the resolved address; the allow-list of
-steward links, ``ckanext.urbanaudit.quality.link_check_allow``) under one total deadline
-(``ckanext.urbanaudit.preview.deadline``, 20 s) covering the body too: the body is read within it, up to one
-byte past the larger of the two proxies' own size caps, so their own "too large" answer still fires. Everything else of the module (its ``exceptions`` above
-all, which both proxies catch) is the real one. A resource the visitor may not read gets 403 from both before
-any request is made (both answered it with a server error, 500)."""
+connection's peer checked, redirects included; refusal without the resolved address; the allow-list of steward
+links, ``ckanext.urbanaudit.quality.link_check_allow``) under one total deadline
+(``ckanext.urbanaudit.preview.deadline``, 20 s) covering the body too: the body is read within it, up to one byte
+past the larger of the two proxies' own size caps, so their own "too large" answer still fires. Everything else of
+the module (its ``exceptions`` above all, which both proxies catch) is the real one. A resource the visitor may not
+read gets 403 from both before any request is made (both answered it with a server error, 500)."""
 from __future__ import annotations
 
 import types
