@@ -5,8 +5,8 @@ content check is queued from the same hooks; ``package_create`` with resources i
 import — calls neither hook for them, so a harvested CSV never reached the DataStore nor the content check.
 :func:`note` (``after_dataset_create``) notes the new data set's resources in the database session; once that
 session commits, one background job (:func:`process`, queued from ``after_commit``: no SQL there) submits each
-CSV/XLSX to xloader (its formats, its own guard: :func:`ckanext.urbanaudit.contents.loading.can_upload`) and queues
-the content check of each table and GeoJSON file. A rolled-back session queues nothing."""
+CSV/XLSX to xloader (its formats, its own guard: :func:`ckanext.urbanaudit.contents.loading.can_upload`), checks the
+contents of each table and GeoJSON file and scores the data sets once. A rolled-back session queues nothing."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +17,9 @@ from ckan import model
 from ckanext.xloader.utils import XLoaderFormats
 from sqlalchemy import event, orm
 
+from ckanext.urbanaudit import config
 from ckanext.urbanaudit.contents import jobs
+from ckanext.urbanaudit.quality import store
 from ckanext.urbanaudit.utils import enqueue_quietly
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ def _forget(session: orm.Session, *args: Any) -> None:
 def process(resource_ids: list[str]) -> dict[str, list[str]]:
     """RQ job: xloader for the tables it loads, the content check for the files we check. Returns what it did."""
     done: dict[str, list[str]] = {"loading": [], "checking": []}
+    packages: set[str] = set()
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     for resource_id in resource_ids:
         resource = model.Resource.get(resource_id)
@@ -56,9 +59,13 @@ def process(resource_ids: list[str]) -> dict[str, list[str]]:
                 done["loading"].append(resource_id)
             except tk.ValidationError as error:  # xloader's own refusal, e.g. its queue down: logged, as xloader does
                 log.warning("resource %s not submitted to xloader: %s", resource_id, error)
-        if jobs.is_checked({"format": resource.format, "url_type": resource.url_type}):
-            jobs.enqueue(resource_id)
+        if config.content_check_on_save() \
+                and jobs.is_checked({"format": resource.format, "url_type": resource.url_type, "url": resource.url}):
+            jobs.check_resource(resource_id, rescore=False)  # here: a job of its own each would fork once per file
             done["checking"].append(resource_id)
+            packages.add(resource.package_id)
+    if packages:
+        store.recompute(ids=sorted(packages), reindex="inline")
     return done
 
 

@@ -31,9 +31,14 @@ class NotRead(Exception):
     """The file could not be read (the report says why)."""
 
 
+DATASTORE_ONLY = "_datastore_only_resource"  # the link datastore_create gives the resource it makes, before its type
+
+
 def is_checked(resource: dict) -> bool:
-    """A table (CSV, XLSX) or GeoJSON file: contents checked (not a table the portal writes into the DataStore)."""
-    return (resource.get("format") or "").upper() in CHECKED_FORMATS and resource.get("url_type") != "datastore"
+    """A table (CSV, XLSX) or GeoJSON file: contents checked (not a table the portal writes into the DataStore:
+    ``url_type`` datastore, or datastore_create's resource while it is being made, which has no type yet)."""
+    return (resource.get("format") or "").upper() in CHECKED_FORMATS and resource.get("url_type") != "datastore" \
+        and not (resource.get("url") or "").endswith(DATASTORE_ONLY)
 
 
 def _suffix(resource: model.Resource) -> str:
@@ -118,7 +123,7 @@ def check_resource(resource_id: str, rescore: bool = True) -> dict | None:
     """RQ job: check one resource's file, keep the report, score its data set again. Returns the report."""
     resource = model.Resource.get(resource_id)
     if resource is None or resource.state != "active" \
-            or not is_checked({"format": resource.format, "url_type": resource.url_type}):
+            or not is_checked({"format": resource.format, "url_type": resource.url_type, "url": resource.url}):
         return None
     limits = config.content_check_settings()
     file_hash = None
