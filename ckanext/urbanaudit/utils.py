@@ -117,3 +117,8 @@ def enqueue_quietly(fn: Callable[..., Any], args: list, title: str, timeout: int
         tk.enqueue_job(fn, args, title=title, rq_kwargs={"timeout": timeout})
     except Exception:
         logging.getLogger(fn.__module__).exception("could not enqueue %s", title)
+
+
+def N_(message: str) -> str:
+    """The gettext marker Babel extracts: a text put in our catalogues and translated where it is shown."""
+    return message

@@ -15,9 +15,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.charts import utils as charts_utils  # noqa: F401 - first: ckanext.charts' own import order (else a cycle)
 from ckanext.charts.chart_builders.base import BaseChartForm
 
-
-def N_(message: str) -> str:
-    return message
+from ckanext.urbanaudit.utils import N_
 
 FIELD_KEYS = ("label", "help_text", "form_placeholder")
 

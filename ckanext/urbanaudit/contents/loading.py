@@ -20,6 +20,7 @@ from ckan.lib import api_token
 from ckanext.xloader import db as xloader_db
 
 from ckanext.urbanaudit import config, netguard
+from ckanext.urbanaudit.utils import N_
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,6 @@ def before_fork() -> None:
     if xloader_db.ENGINE is not None:
         xloader_db.ENGINE.dispose()
 
-
-def N_(message: str) -> str:
-    return message
 
 
 # ckanext-xloader's texts (it ships no Polish) and the DataStore's (CKAN's Polish catalogue leaves them empty) on pages

@@ -35,8 +35,7 @@ def _cap() -> int:
                int(geoview_utils.MAX_FILE_SIZE)) + 1
 
 
-def _fetch(method: str, url: str, params: Any = None, timeout: Any = None, stream: bool = False,
-           **_ignored: Any) -> requests.Response:
+def _fetch(method: str, url: str, params: Any = None, timeout: Any = None, **_ignored: Any) -> requests.Response:
     """One request of a proxy: guarded, deadlined, its body (up to the cap) read before the deadline ends."""
     deadline_s = tk.asint(tk.config.get("ckanext.urbanaudit.preview.deadline"))
     read_s = float(timeout) if isinstance(timeout, int | float) and timeout else 10.0

@@ -27,12 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ckanext.urbanaudit.utils import EU
-
-
-def N_(message: str) -> str:  # the gettext marker Babel extracts
-    return message
-
+from ckanext.urbanaudit.utils import EU, N_
 
 MQA_MAX = 405
 BANDS = (  # lowest score of each band, best first
