@@ -6,6 +6,7 @@ import requests
 from ckan.lib import app_globals, jobs
 from ckan.tests import factories
 from ckanext.datastore.tests import helpers as datastore_helpers
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.inventory_records import full_record
 
@@ -14,6 +15,14 @@ def run_jobs():
     """What `ckan jobs worker --burst` does on a server: every queued job, each in a forked work horse (run
     directly, not through the CLI, whose start re-reads the configuration the served test app uses)."""
     jobs.Worker([]).work(burst=True)
+
+
+def plotly_trace(page) -> dict:
+    """The first trace of the page's Plotly chart as Plotly drew it (type, x, y with y as numbers), once drawn."""
+    WebDriverWait(page, 30).until(lambda d: d.execute_script(
+        "const p = document.querySelector('.js-plotly-plot'); return !!(p && p._fullData && p._fullData.length);"))
+    return page.execute_script("const t = document.querySelector('.js-plotly-plot')._fullData[0];"
+                               "return {type: t.type, x: Array.from(t.x), y: Array.from(t.y).map(Number)};")
 
 
 STEWARD_PASSWORD = "haslo-stewarda-2026"

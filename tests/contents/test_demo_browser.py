@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ckanext.urbanaudit.demo import content
 from ckanext.urbanaudit.demo import datastore as demo_tables
 from tests.browser_support import open_page, screenshot
-from tests.contents.conftest import run_jobs
+from tests.contents.conftest import plotly_trace, run_jobs
 
 SYNTHETIC = "dane syntetyczne"  # the banner of every demo page, the titles of the demo records
 
@@ -58,13 +58,10 @@ def test_the_demo_tables_chart_and_map_in_the_browser(portal, page, monkeypatch)
     assert chart["title"].endswith("[dane syntetyczne]")
     open_page(page, f"{portal.url}/dataset/demo-pomiary-halasu/resource/{res['id']}?view_id={chart['id']}",
               "demo-chart", "footer")
-    WebDriverWait(page, 30).until(lambda d: d.execute_script(
-        "const p = document.querySelector('.js-plotly-plot'); return !!(p && p.data && p.data.length);"))
-    drawn = page.execute_script("const p = document.querySelector('.js-plotly-plot');"
-                                "return [Array.from(p._fullData[0].x), Array.from(p._fullData[0].y).map(Number)];")
+    drawn = plotly_trace(page)
     assert page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot rect, .js-plotly-plot path.point, "
                                                ".js-plotly-plot .bars path")  # the bars are drawn
-    assert drawn == [["P1", "P2"], [66.2, 71.8]]  # ckanext/urbanaudit/public/demo/halas.csv
+    assert [drawn["x"], drawn["y"]] == [["P1", "P2"], [66.2, 71.8]]  # ckanext/urbanaudit/public/demo/halas.csv
     assert SYNTHETIC in page.find_element(By.TAG_NAME, "body").text.lower()
 
     res, stops = resource_view(portal, "demo-przystanki-komunikacji", "geojson_view")

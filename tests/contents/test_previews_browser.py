@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser_support import console_errors, login, open_page, page_change, screenshot
 from tests.contents.conftest import STEWARD_PASSWORD as PASSWORD
-from tests.contents.conftest import run_jobs
+from tests.contents.conftest import plotly_trace, run_jobs
 
 DISTRICTS = ["Centrum", "Herby", "Słowik", "Barwinek", "Bocianek"]
 ROWS = [(DISTRICTS[i % 5], 2020 + i % 5, 1000 + 37 * i) for i in range(45)]  # synthetic, for the test
@@ -142,21 +142,10 @@ def test_a_line_chart_of_a_series_is_drawn_from_the_datastore_table(portal, page
     assert status == 200, body
 
     open_page(page, f"{portal.url}/dataset/{pkg['name']}/resource/{res['id']}?view_id={body['result']['id']}",
-              "contents-line-chart", "iframe[data-module=data-viewer], .js-plotly-plot")
-    frames = page.find_elements(By.CSS_SELECTOR, "iframe[data-module=data-viewer]")
-    if frames:
-        page.switch_to.frame(frames[0])
-    try:
-        WebDriverWait(page, 30).until(lambda d: d.execute_script(
-            "const p = document.querySelector('.js-plotly-plot'); return !!(p && p.data && p.data.length);"))
-        # Plotly keeps numbers as typed arrays (`_inputArray`) once drawn
-        drawn = page.execute_script("const t = document.querySelector('.js-plotly-plot').data[0];"
-                                    "const v = a => Array.from(a._inputArray || a).map(Number);"
-                                    "return {type: t.type, mode: t.mode || '', x: v(t.x), y: v(t.y)};")
-        assert drawn["type"] == "scatter"
-        assert page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer path.js-line")  # a line is drawn
-        assert drawn["x"] == list(range(2019, 2025))
-        assert drawn["y"] == [1000 + 125 * i for i in range(6)]
-        screenshot(page, "contents-line-chart")
-    finally:
-        page.switch_to.default_content()
+              "contents-line-chart", "footer")
+    drawn = plotly_trace(page)
+    assert drawn["type"] == "scatter"
+    assert page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer path.js-line")  # a line is drawn
+    assert drawn["x"] == list(range(2019, 2025))
+    assert drawn["y"] == [1000 + 125 * i for i in range(6)]
+    screenshot(page, "contents-line-chart")
