@@ -20,7 +20,7 @@ from ckan import model
 
 from ckanext.urbanaudit import config
 from ckanext.urbanaudit.cities.model import City
-from ckanext.urbanaudit.indicators import qol, sources
+from ckanext.urbanaudit.indicators import qol, sources, store
 from ckanext.urbanaudit.indicators.catalogue import Indicator, catalogue
 from ckanext.urbanaudit.indicators.store import IndicatorValue
 from ckanext.urbanaudit.indicators.visibility import redact_inputs
@@ -45,30 +45,42 @@ COMPOSITE_METHOD = {
 
 def _rows(codes: list[str], cities: list[str]) -> list[Any]:
     table = IndicatorValue.__table__
-    query = sa.select(table).where(table.c.indicator_code.in_(codes), table.c.city_teryt.in_(cities)).order_by(
+    query = sa.select(*store.read_columns()).where(
+        table.c.indicator_code.in_(codes), table.c.city_teryt.in_(cities)).order_by(
         table.c.indicator_code, table.c.city_teryt, table.c.period)
     return model.Session.execute(query).fetchall()
 
 
 def _value_dict(r: Any, hidden: Collection[str]) -> dict[str, Any]:
     return {"city": r.city_teryt, "indicator_code": r.indicator_code, "period": r.period,
-            "value": float(r.value) if r.value is not None else None, "unit": r.unit, "source": r.source,
+            "value": r.value, "unit": r.unit, "source": r.source,
             "source_ref": r.source_ref, "source_variable": r.source_variable, "method": r.method,
-            "flags": list(r.flags or []), "inputs": redact_inputs(list(r.inputs or []), hidden),
+            "flags": store.read_list(r.flags), "inputs": redact_inputs(store.read_list(r.inputs), hidden),
             "computed_at": r.computed_at.isoformat() if r.computed_at else None}
+
+
+def best_rows(rows: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(code, city): {period: row}} keeping, per period, the preferred source with a value (sources.py); rows
+    as the database gave them, so that a caller turns into value dicts only the rows it shows."""
+    out: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    for r in rows:
+        slot = out[(r.indicator_code, r.city_teryt)]
+        current = slot.get(r.period)
+        if current is None or sources.order(r.value, r.source) < sources.order(current.value, current.source):
+            slot[r.period] = r
+    return out
 
 
 def best_series(rows: list[Any], hidden: Collection[str]) -> dict[tuple[str, str], dict[str, dict]]:
     """{(code, city): {period: value dict}} keeping, per period, the preferred source with a value; inputs of
     derived values that come from ``hidden`` indicators are blanked."""
-    out: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
-    for r in rows:
-        slot = out[(r.indicator_code, r.city_teryt)]
-        current = slot.get(r.period)
-        new = _value_dict(r, hidden)
-        if sources.preferred(current, new):
-            slot[r.period] = new
-    return out
+    return {key: {period: _value_dict(r, hidden) for period, r in slot.items()}
+            for key, slot in best_rows(rows).items()}
+
+
+def _counted_value(r: Any) -> dict[str, Any]:
+    """What the flag rule reads of a row (qol.counts): its value and flags."""
+    return {"value": r.value, "flags": store.read_list(r.flags)}
 
 
 def stale_after_years() -> int:
@@ -81,12 +93,24 @@ def is_stale(period: str | None, today: date | None = None) -> bool:
     return int(period[:4]) < (today or datetime.now(UTC).date()).year - stale_after_years()
 
 
+def _latest_rows(codes: list[str], teryt: str, periods: int) -> list[Any]:
+    """One city's rows with a value in its latest ``periods`` periods with a value, of each code."""
+    table = IndicatorValue.__table__
+    place = sa.func.dense_rank().over(partition_by=table.c.indicator_code, order_by=table.c.period.desc())
+    ranked = sa.select(*store.read_columns(), place.label("place")).where(
+        table.c.indicator_code.in_(codes), table.c.city_teryt == teryt, table.c.value.isnot(None)).subquery()
+    query = sa.select(*(ranked.c[name] for name in store.READ)).where(ranked.c.place <= periods).order_by(
+        ranked.c.indicator_code, ranked.c.period)
+    return model.Session.execute(query).fetchall()
+
+
 def _rows_in_periods(pairs: Collection[tuple[str, str]]) -> list[Any]:
     """Every portal city's rows of the given (indicator code, period) pairs."""
     if not pairs:
         return []
     table = IndicatorValue.__table__
-    query = sa.select(table).where(sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs))).order_by(
+    query = sa.select(*store.read_columns()).where(
+        sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs))).order_by(
         table.c.indicator_code, table.c.city_teryt, table.c.period)
     return model.Session.execute(query).fetchall()
 
@@ -94,10 +118,16 @@ def _rows_in_periods(pairs: Collection[tuple[str, str]]) -> list[Any]:
 def references(pairs: Collection[tuple[str, str]], hidden: Collection[str],
                rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
     """{(code, period): reference}: the counted values of every portal city (its preferred source) in the period."""
+    return _references(pairs, best_rows(_rows_in_periods(pairs)), rule)
+
+
+def _references(pairs: Collection[tuple[str, str]], series: dict[tuple[str, str], dict[str, Any]],
+                rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
+    """references() from the preferred rows of the pairs (best_rows of _rows_in_periods)."""
     values: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    for (code, teryt), by_period in best_series(_rows_in_periods(pairs), hidden).items():
-        for period, v in by_period.items():
-            if qol.counts(v, rule):
+    for (code, teryt), by_period in series.items():
+        for period, r in by_period.items():
+            if qol.counts(v := _counted_value(r), rule):
                 values[(code, period)][teryt] = v["value"]
     return {pair: qol.reference(values.get(pair, {}), pair[1], rule) for pair in pairs}
 
@@ -215,20 +245,21 @@ def city_dashboard(city: City, hidden: Collection[str], per_theme: int = 4) -> d
     cities = compared_cities(city)
     teryts = [c.teryt for c in cities]
     scorable = [i for i in cat.indicators if i.theme and i.kind != "variable" and i.code not in hidden]
-    series = best_series(_rows([i.code for i in scorable], teryts), hidden)
-    latest_of: dict[str, list[dict]] = {}
-    for ind in scorable:
-        with_value = [v for _, v in sorted(series.get((ind.code, city.teryt), {}).items()) if v["value"] is not None]
-        if with_value:
-            latest_of[ind.code] = with_value
-    refs = references({(code, vs[-1]["period"]) for code, vs in latest_of.items()}, hidden, rule)
+    # the latest two values of the city: an entry shows the last and its trend from the one before
+    latest = best_rows(_latest_rows([i.code for i in scorable], city.teryt, 2))
+    latest_of = {ind.code: [_value_dict(r, hidden) for _, r in sorted(latest[(ind.code, city.teryt)].items())]
+                 for ind in scorable if (ind.code, city.teryt) in latest}
+    pairs = {(code, vs[-1]["period"]) for code, vs in latest_of.items()}
+    # every portal city's values in those periods: the references, and the peers' values shown beside the city's
+    series = best_rows(_rows_in_periods(pairs))
+    refs = _references(pairs, series, rule)
     themes: dict[str, list[dict]] = defaultdict(list)
     for ind in scorable:
         if ind.code not in latest_of:
             continue
         period = latest_of[ind.code][-1]["period"]
-        in_period = {t: v["value"] for t in teryts
-                     if (v := series.get((ind.code, t), {}).get(period)) and v["value"] is not None}
+        in_period = {t: r.value for t in teryts
+                     if (r := series.get((ind.code, t), {}).get(period)) is not None and r.value is not None}
         themes[ind.theme].append(_dashboard_entry(ind, latest_of[ind.code], in_period, city=city,
                                                   ref=refs[(ind.code, period)], rule=rule))
     kind_order = {"core": 0, "supporting": 1, "profile": 2, "unknown": 3}
@@ -264,7 +295,7 @@ def city_dashboard(city: City, hidden: Collection[str], per_theme: int = 4) -> d
             "indicators_counted": len(counted),
             "indicators_scorable": sum(1 for i in scorable if i.polarity != "neutral"),
             "marked": {c: sum(1 for e in entries if e["scaled"] is not None and c in e["flag_classes"])
-                       for c in rule.count_flags},
+                       for c in sorted(rule.count_flags)},
             "excluded_by_flags": sum(1 for e in entries if not e["counted"]),
             "coverage": {"themes": cover["themes"], "core": cover["core"]},
             "rules": cover["rules"],

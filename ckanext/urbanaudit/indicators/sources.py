@@ -12,10 +12,13 @@ def rank(source: str) -> int:
     return SOURCE_PREFERENCE.index(source) if source in SOURCE_PREFERENCE else len(SOURCE_PREFERENCE)
 
 
+def order(value: object, source: str) -> tuple[bool, int]:
+    """The sort key of the rule: the smaller wins (a value before a missing one, then the source's rank)."""
+    return value is None, rank(source)
+
+
 def preferred(current: dict | None, new: dict) -> bool:
     """Whether ``new`` replaces ``current`` (dicts with ``value`` and ``source``) in a series."""
     if current is None:
         return True
-    if (current["value"] is None) != (new["value"] is None):
-        return current["value"] is None
-    return rank(new["source"]) < rank(current["source"])
+    return order(new["value"], new["source"]) < order(current["value"], current["source"])

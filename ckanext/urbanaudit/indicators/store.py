@@ -5,6 +5,8 @@ computation, manual entry); this module holds the table and the database side of
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -68,11 +70,49 @@ def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
     return {"created": created, "updated": updated, "unchanged": len(rows) - len(result)}
 
 
+# what a value dict is read from, in this order (read_columns, _read_dict)
+READ = ("city_teryt", "indicator_code", "source_variable", "period", "value", "unit", "source", "source_ref", "method",
+        "flags", "inputs", "computed_at")
+
+
+def read_columns() -> list[Any]:
+    """The columns of READ for readers of many rows: the value as a float (PostgreSQL's float8 of the numeric is
+    float(Decimal)'s number) and the JSON lists (flags, inputs) as their text, read by ``read_list`` and
+    ``FlagLists``: not a Decimal and two JSON documents parsed for every row."""
+    table = IndicatorValue.__table__
+    return [sa.cast(table.c[name], sa.Float).label(name) if name == "value"
+            else sa.cast(table.c[name], sa.UnicodeText).label(name) if name in ("flags", "inputs") else table.c[name]
+            for name in READ]
+
+
+def read_list(value: str | list | None) -> list[Any]:
+    """A list (flags, inputs) of a row of ``read_columns`` (JSON text; an empty one not parsed) or of the table."""
+    if isinstance(value, str):
+        return json.loads(value) if value != "[]" else []
+    return list(value or [])
+
+
+class FlagLists:
+    """``read_list`` for the flags of many rows: each distinct text parsed once (a series has a handful), each
+    row getting its own copy."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, list[str]] = {}
+
+    def __call__(self, value: str | list | None) -> list[str]:
+        if not isinstance(value, str):
+            return read_list(value)
+        found = self._parsed.get(value)
+        if found is None:
+            found = self._parsed[value] = read_list(value)
+        return list(found)
+
+
 def series(indicator_code: str, *, cities: list[str] | None = None, source: str | None = None,
            period_from: str | None = None, period_to: str | None = None, limit: int = 1000) -> list[dict]:
     # a Core select (no ORM objects): a series of 300 cities x 20 periods is read in one pass
     table = IndicatorValue.__table__
-    query = sa.select(table).where(table.c.indicator_code == indicator_code)
+    query = sa.select(*read_columns()).where(table.c.indicator_code == indicator_code)
     if cities:
         query = query.where(table.c.city_teryt.in_(cities))
     if source:
@@ -82,25 +122,31 @@ def series(indicator_code: str, *, cities: list[str] | None = None, source: str 
     if period_to:
         query = query.where(table.c.period <= period_to)
     query = query.order_by(table.c.city_teryt, table.c.period, table.c.source).limit(limit)
-    return [_row_dict(row) for row in model.Session.execute(query)]
+    flags = FlagLists()
+    return [_read_dict(row, flags) for row in model.Session.execute(query).all()]
 
 
-def _row_dict(row: Any) -> dict[str, Any]:
-    value = row.value
+def _read_dict(row: tuple, flags: Callable[[Any], list[str]]) -> dict[str, Any]:
+    """The value dict of a row of ``read_columns`` (unpacked: a row's attributes cost more than the rest)."""
+    city, code, variable, period, value, unit, source, ref, method, flag_list, inputs, computed = row
     return {
-        "city": row.city_teryt,
-        "indicator_code": row.indicator_code,
-        "source_variable": row.source_variable,
-        "period": row.period,
+        "city": city,
+        "indicator_code": code,
+        "source_variable": variable,
+        "period": period,
         "value": float(value) if isinstance(value, Decimal) else value,
-        "unit": row.unit,
-        "source": row.source,
-        "source_ref": row.source_ref,
-        "method": row.method,
-        "flags": list(row.flags or []),
-        "inputs": list(row.inputs or []),
-        "computed_at": row.computed_at.isoformat() if row.computed_at else None,
+        "unit": unit,
+        "source": source,
+        "source_ref": ref,
+        "method": method,
+        "flags": flags(flag_list),
+        "inputs": read_list(inputs),
+        "computed_at": computed.isoformat() if computed else None,
     }
+
+
+def _row_dict(obj: IndicatorValue) -> dict[str, Any]:
+    return _read_dict(tuple(getattr(obj, name) for name in READ), read_list)
 
 
 def city_values(teryt: str, codes: list[str]) -> dict[str, list[dict]]:
@@ -109,8 +155,9 @@ def city_values(teryt: str, codes: list[str]) -> dict[str, list[dict]]:
     if not codes:
         return out
     table = IndicatorValue.__table__
-    query = sa.select(table).where(table.c.city_teryt == teryt, table.c.indicator_code.in_(codes)).order_by(
+    query = sa.select(*read_columns()).where(table.c.city_teryt == teryt, table.c.indicator_code.in_(codes)).order_by(
         table.c.indicator_code, table.c.period, table.c.source)
+    flags = FlagLists()
     for row in model.Session.execute(query):
-        out[row.indicator_code].append(_row_dict(row))
+        out[row.indicator_code].append(_read_dict(row, flags))
     return out

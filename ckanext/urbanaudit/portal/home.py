@@ -2,7 +2,8 @@
 and the headline indicators of the portal's city with their trends.
 
 Every list is read as the visitor may see it (package_search and ``urbanaudit_city_show`` with the
-visitor's context): private data sets and private indicators never show to those outside their department.
+visitor's context; the most used among the public, active data sets only): private data sets and private
+indicators never show to those outside their department.
 
 "Most used" is measured honestly with what the portal records: CKAN 2.11 keeps no page views or downloads,
 so the home page ranks the public data sets by how many of the city's indicators take their values from them
@@ -80,18 +81,18 @@ def _fingerprint() -> tuple[Any, ...]:
 def build(user: str | None, lang: str) -> dict[str, Any]:
     context = {"user": user or ""}
     search = tk.get_action("package_search")
-    faceted = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 0, "facet.field": ["vocab_theme"],
-                                     "facet.limit": 50})
+    # one search gives the count, the themes' counts and the latest records
+    faceted = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 5, "sort": "metadata_modified desc",
+                                     "facet.field": ["vocab_theme"], "facet.limit": 50})
     counts = faceted["facets"].get("vocab_theme", {})
     themes = [{"value": c["value"], "label": c["label"].get(lang) or c["label"]["pl"],
                "code": c["value"].rsplit("/", 1)[-1], "count": counts.get(c["value"], 0)}
               for c in vocabularies.choices("data-theme")]
-    latest = search(dict(context), {"fq": "+dataset_type:dataset", "rows": 5, "sort": "metadata_modified desc"})
     best = search(dict(context), {"fq": "+dataset_type:dataset +quality_score:[* TO *]", "rows": 5,
                                   "sort": "quality_score desc, metadata_modified desc"})
     city = city_headline(context, config.home_headline_indicators())
-    most_used = _most_used(context, city["city"]["teryt"]) if city["city"] else []
-    return {"total": faceted["count"], "themes": themes, "latest": latest["results"], "best": best["results"],
+    most_used = _most_used(city["city"]["teryt"]) if city["city"] else []
+    return {"total": faceted["count"], "themes": themes, "latest": faceted["results"], "best": best["results"],
             "city": city, "most_used": most_used}
 
 
@@ -111,14 +112,13 @@ def city_headline(context: dict, limit: int) -> dict[str, Any]:
             "with_values": dashboard["composite"]["indicators_with_values"]}
 
 
-def _most_used(context: dict, teryt: str) -> list[dict]:
+def _most_used(teryt: str) -> list[dict]:
     usage = indicator_report.source_usage(teryt)
     if not usage:
         return []
-    ids = sorted(usage, key=lambda i: (-usage[i], i))[:200]
-    found = tk.get_action("package_search")(dict(context), {
-        "fq": "+id:(" + " OR ".join(f'"{i}"' for i in ids) + ")", "rows": len(ids),
-        "include_private": False, "include_drafts": False})
-    public = [p for p in found["results"] if not p.get("private")]
-    public.sort(key=lambda p: (-usage[p["id"]], p["title"]))
+    # public, active data sets only (what every visitor may read), by the fields the page shows
+    found = model.Session.query(model.Package.id, model.Package.name, model.Package.title).filter(
+        model.Package.id.in_(list(usage)), model.Package.private.is_(False), model.Package.state == "active")
+    public = sorted(({"id": i, "name": name, "title": title} for i, name, title in found),
+                    key=lambda p: (-usage[p["id"]], p["title"]))
     return [{"package": p, "indicators": usage[p["id"]]} for p in public[:MOST_USED]]
