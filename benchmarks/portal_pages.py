@@ -18,6 +18,8 @@ measures each target with 20 concurrent clients:
 * portal ``/dataset/?q=...&facets``  faceted search (q, EU theme, format) with our facets and quality sort
 * portal ``/dataset/``               our search page, no query
 * portal ``/dataset/<id>``           a dataset page (the baseline of benchmarks/indicators_load.py)
+* portal ``urbanaudit_indicator_values``  one indicator's values for 300 cities x 20 periods (6 000 values, one call;
+  297 synthetic cities added for it)
 * stock  ``/dataset/``               CKAN's own search page, core plugins only (the baseline: ratios are to it)
 * stock  ``/dataset/?q=...``         the same query on CKAN's own search page
 
@@ -43,9 +45,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
-from _support import ROOT, ckan_command, free_port, measure, print_table, start_server, stop_server
+from _support import (
+    INI,
+    ROOT,
+    ckan_command,
+    derived_ini,
+    free_port,
+    measure,
+    print_table,
+    start_server,
+    stock_ini,
+    stop_server,
+)
 
-INI = ROOT / "test.ini"
 EU = "http://publications.europa.eu/resource/authority/"
 DEPARTMENTS = [
     ("wydzial-srodowiska", "Wydział Środowiska"), ("wydzial-transportu", "Wydział Transportu"),
@@ -70,6 +82,7 @@ FORMATS = [("CSV", "text/csv"), ("XLSX", None), ("GeoJSON", None), ("PDF", "appl
 ACCESS = ["PUBLIC"] * 7 + ["RESTRICTED"] * 2 + ["NON_PUBLIC"]
 CITIES = (("2661011", "kielce", "Kielce", ["0663011", "2061011"]), ("0663011", "lublin", "Lublin", []),
           ("2061011", "bialystok", "Białystok", []))
+VALUES_CODE = "ISO37120:2018:8.2"
 QUERY = {"q": "powietrza", "vocab_theme": EU + "data-theme/ENVI", "res_format": "CSV"}
 
 
@@ -108,6 +121,26 @@ def migrate(env: dict[str, str]) -> None:
     for args in (["db", "upgrade"], ["db", "pending-migrations", "--apply"]):
         subprocess.run([ckan_command(), "-c", str(INI), *args], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def values_series(context: dict, org_name: str, rng: random.Random) -> None:
+    """The values API's target: one indicator for 300 cities x 20 periods (297 synthetic cities besides CITIES)."""
+    import ckan.plugins.toolkit as tk
+    from ckan import model
+
+    from ckanext.urbanaudit.cities.model import City
+
+    for n in range(300 - len(CITIES)):
+        if model.Session.get(City, f"99{n:05d}") is None:
+            model.Session.add(City(teryt=f"99{n:05d}", slug=f"bench-{n}", name=f"Synthetic city {n}", peers=[],
+                                   config={"organization": org_name}))
+    model.Session.commit()
+    series = [{"city": teryt, "indicator_code": VALUES_CODE, "period": str(2005 + y),
+               "value": round(rng.uniform(10, 45), 1), "source": "gios", "flags": ["synthetic"]}
+              for (teryt,) in model.Session.query(City.teryt) for y in range(20)]
+    for start in range(0, len(series), 5000):  # the action's batch limit
+        tk.get_action("urbanaudit_indicator_value_upsert")(dict(context), {"values": series[start:start + 5000]})
+    print(f"values API: {len(series)} synthetic values of {VALUES_CODE}", flush=True)
 
 
 def prepare(datasets: int) -> str:
@@ -170,25 +203,8 @@ def prepare(datasets: int) -> str:
         tk.get_action("urbanaudit_indicator_value_upsert")(dict(context), {"values": values})
         print(f"indicators: {len(cat.indicators)} indicator datasets; {len(values)} synthetic values "
               f"({len(codes)} indicators × 10 years × {len(CITIES)} cities)", flush=True)
+        values_series(context, DEPARTMENTS[0][0], rng)
         return "bench-00000"
-
-
-def derived_ini(directory: Path, name: str, settings: str) -> Path:
-    """test.ini with ``settings`` (ini lines) on top (environment variables do not override ini keys)."""
-    logging = INI.read_text("utf-8").split("[loggers]", 1)[1]
-    path = directory / name
-    path.write_text(f"[app:main]\nuse = config:{INI}\n{settings}\n\n[loggers]{logging}", "utf-8")
-    return path
-
-
-def stock_ini(directory: Path) -> Path:
-    """test.ini with every plugin switched off: CKAN as it ships (same database, Solr core and locale).
-
-    ``ckan.search.show_all_types = false``: core's default ("dataset") lists every dataset type on /dataset,
-    and core cannot link the portal's ``indicator`` records (no such type without the plugins); with it the
-    stock page lists the same inventory records as the portal's search page.
-    """
-    return derived_ini(directory, "stock.ini", "ckan.plugins =\nckan.search.show_all_types = false")
 
 
 def main():
@@ -224,6 +240,8 @@ def main():
                 ("portal /dataset/?q=..&theme&format", f"{portal}/dataset/?{query}"),
                 ("portal / (home, cache off)", f"{nocache}/"),
                 ("portal / (home, cache on: default)", f"{portal}/"),
+                ("portal urbanaudit_indicator_values 300×20", f"{portal}/api/3/action/urbanaudit_indicator_values"
+                                                             f"?indicator_code={VALUES_CODE}&limit=10000"),
             ]
             for label, url in targets:
                 results[label] = measure(url, args.requests, args.clients)
