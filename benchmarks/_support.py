@@ -127,16 +127,16 @@ def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dic
 
 
 def print_table(results: dict[str, dict[str, float]], baseline: str, width: int = 40) -> None:
-    """One line per target with p50/p95 (ms), req/s and the ratios to ``baseline`` (a key of results)."""
-    base_p50, base_rps = results[baseline]["p50"], results[baseline]["rps"]
+    """One line per target with p50/p95 (ms), req/s and their ratios to ``baseline`` (a key of results)."""
+    base = results[baseline]
     for label, r in results.items():
         if r["errors"]:
             print(f"{label}: HTTP statuses of failed requests: {r['error_codes']}")
-    print(f"{'target':{width}} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50 ratio':>10} {'rps ratio':>10} "
-          f"{'errors':>7}")
+    print(f"{'target':{width}} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p50 ratio':>10} {'p95 ratio':>10} "
+          f"{'rps ratio':>10} {'errors':>7}")
     for label, r in results.items():
-        print(f"{label:{width}} {r['p50']:8.1f} {r['p95']:8.1f} {r['rps']:8.1f} {r['p50'] / base_p50:10.2f} "
-              f"{r['rps'] / base_rps:10.2f} {r['errors']:7d}")
+        print(f"{label:{width}} {r['p50']:8.1f} {r['p95']:8.1f} {r['rps']:8.1f} {r['p50'] / base['p50']:10.2f} "
+              f"{r['p95'] / base['p95']:10.2f} {r['rps'] / base['rps']:10.2f} {r['errors']:7d}")
 
 
 def reset_site_db() -> None:

@@ -255,7 +255,7 @@ def main():
     print(f"\n{args.clients} concurrent clients, {args.requests} requests per target, gunicorn "
           f"(2 x cores + 1 workers each) on loopback; {args.datasets} synthetic records; "
           f"query {query} → {found} records\n")
-    print_table(results, stock_label, width=38)
+    print_table(results, stock_label, width=44)
     print("\nratio = target / stock CKAN /dataset/ (p50 ratio ≤ 1: as fast as CKAN's own search page); "
           f"home page shows headline indicators: {'urbanaudit-headline' in home}")
 
