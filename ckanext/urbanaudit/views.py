@@ -9,6 +9,7 @@ from ckanext.urbanaudit.audit.target_views import target_pages
 from ckanext.urbanaudit.audit.views import team_pages
 from ckanext.urbanaudit.comments.views import comments
 from ckanext.urbanaudit.danegovpl.views import danegovpl
+from ckanext.urbanaudit.dcat.dump import dcat_dump
 from ckanext.urbanaudit.indicators.views import indicators
 from ckanext.urbanaudit.inventory.views import inventory
 from ckanext.urbanaudit.portal.guides import guides
@@ -19,4 +20,4 @@ from ckanext.urbanaudit.requests.views import requests_pages
 
 def get_blueprints() -> list[Blueprint]:
     return [team_pages, questionnaire_pages, target_pages, report_pages, danegovpl, indicators, inventory, quality,
-            researchers, requests_pages, comments, guides]
+            researchers, requests_pages, comments, guides, dcat_dump]

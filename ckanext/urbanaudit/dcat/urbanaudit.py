@@ -25,6 +25,7 @@ catalogue produced by this profile come back into the schema.
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from ckan.plugins import toolkit as tk
@@ -45,6 +46,9 @@ EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
 LANGUAGES = {"pl": "POL", "en": "ENG", "de": "DEU", "uk": "UKR"}
 # DCMI Type Vocabulary: "Text" (a resource consisting primarily of words for reading), the type of an analysis
 DCMI_TEXT = URIRef("http://purl.org/dc/dcmitype/Text")
+# {data set id or indicator code: its public analyses} found for a batch of records at once (research.using_any),
+# set by a writer of many records (dcat/dump.py); None: each record asks the search index for its own
+ANALYSES_USING: ContextVar[dict[str, list[dict[str, Any]]] | None] = ContextVar("analyses_using", default=None)
 # The vocabularies whose values are published as dcat:theme concepts, and the
 # dataset field holding them.
 THEME_FIELDS = {
@@ -93,12 +97,16 @@ class UrbanAuditDCATAPProfile(EuropeanDCATAP3Profile):
         if not dataset_dict.get("id"):
             return
         context = {"ignore_auth": True, "user": ""}
+        known = ANALYSES_USING.get()
         if dataset_dict.get("type") == "indicator":
             if not dataset_dict.get("indicator_code"):
                 return
-            analyses = research.using(context, indicator_code=dataset_dict["indicator_code"])
+            code = dataset_dict["indicator_code"]
+            analyses = known[code] if known is not None and code in known else research.using(
+                context, indicator_code=code)
         else:
-            analyses = research.using(context, dataset_id=dataset_dict["id"])
+            analyses = known[dataset_dict["id"]] if known is not None and dataset_dict["id"] in known else \
+                research.using(context, dataset_id=dataset_dict["id"])
         for analysis in analyses:
             self.g.add((dataset_ref, DCT.isReferencedBy, self._analysis_node(analysis)))
 

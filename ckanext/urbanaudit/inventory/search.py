@@ -27,7 +27,8 @@ MULTI_VALUED = ("theme", "iso37120_theme", "urban_audit_domain", "uses_datasets"
 # data sets they use reference them, ``dcat/urbanaudit.py``).
 DATASET_PAGES = frozenset({"dataset.search", "organization.read", "group.read"})
 NOT_INDICATOR = "-dataset_type:indicator -dataset_type:analysis"
-DCAT_CATALOGUE = "dcat.read_catalog"
+# ckanext-dcat's paged catalogue and the whole catalogue streamed (dcat/dump.py)
+DCAT_CATALOGUE = frozenset({"dcat.read_catalog", "urbanaudit_dcat.whole_catalogue"})
 NOT_ANALYSIS = "-dataset_type:analysis"
 # a filter asking for a dataset type (not one leaving a type out, as ckanext-harvest's ``-dataset_type:harvest``)
 ASKS_FOR_TYPE = re.compile(r"(?:^|[\s(+])dataset_type:")
@@ -81,7 +82,7 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
         return search_params
     if on_dataset_page():
         search_params["fq"] = f"{fq} {NOT_INDICATOR}".strip()
-    elif flask.request.endpoint == DCAT_CATALOGUE:
+    elif flask.request.endpoint in DCAT_CATALOGUE:
         search_params["fq"] = f"{fq} {NOT_ANALYSIS}".strip()
     return search_params
 

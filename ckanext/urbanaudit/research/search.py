@@ -11,6 +11,8 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.search import SearchError
 
+from ckanext.urbanaudit.utils import json_list
+
 ANALYSIS = "analysis"
 KIND_FIELD = "analysis_kind"
 PAGE_SIZE = 20
@@ -38,6 +40,29 @@ def using(context: dict[str, Any], *, dataset_id: str | None = None, indicator_c
     found = _search(context, {"q": "*:*", "fq": f"+dataset_type:{ANALYSIS} {fq}", "rows": rows,
                               "sort": "metadata_created desc", "include_private": False})
     return found["results"]
+
+
+def using_any(context: dict[str, Any], dataset_ids: list[str], indicator_codes: list[str],
+              rows: int = 50) -> dict[str, list[dict[str, Any]]]:
+    """``using`` for many data sets and indicators in one search: {data set id or indicator code: its public
+    analyses, newest first, at most ``rows``}."""
+    terms = [f"vocab_uses_datasets:{quoted(i)}" for i in dataset_ids]
+    terms += [f"vocab_uses_indicators:{quoted(c)}" for c in indicator_codes]
+    out: dict[str, list[dict[str, Any]]] = {key: [] for key in [*dataset_ids, *indicator_codes]}
+    if not terms:
+        return out
+    data = {"q": "*:*", "fq": f"+dataset_type:{ANALYSIS} +({' OR '.join(terms)})", "rows": 1000,
+            "sort": "metadata_created desc", "include_private": False}
+    start = 0
+    while True:
+        found = _search(context, {**data, "start": start})
+        for analysis in found["results"]:
+            for key in {*json_list(analysis.get("uses_datasets")), *json_list(analysis.get("uses_indicators"))}:
+                if key in out and len(out[key]) < rows:
+                    out[key].append(analysis)
+        start += len(found["results"])
+        if not found["results"] or start >= found["count"]:
+            return out
 
 
 def listing(context: dict[str, Any], q: str | None, kind: str | None, page: int) -> dict[str, Any]:
