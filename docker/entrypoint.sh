@@ -122,7 +122,7 @@ case "$role" in
             --chdir /srv/app \
             --bind 0.0.0.0:5000 \
             --workers "${GUNICORN_WORKERS:-3}" \
-            --timeout "${GUNICORN_TIMEOUT:-60}" \
+            --timeout "${GUNICORN_TIMEOUT:-120}" \
             --access-logfile -
         ;;
     gather)    exec ckan -c "$CKAN_INI" harvester gather-consumer ;;
