@@ -75,6 +75,10 @@ def home_headline_indicators() -> int:
     return tk.config["ckanext.urbanaudit.home.headline_indicators"]
 
 
+def dcat_dumps_at_once() -> int:
+    return tk.config["ckanext.urbanaudit.dcat.dumps_at_once"]
+
+
 def home_cache_seconds() -> int:
     return tk.config["ckanext.urbanaudit.home.cache_seconds"]
 

@@ -7,8 +7,10 @@ import json
 
 import pytest
 import rdflib
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories, helpers
 
+from ckanext.urbanaudit import config
 from ckanext.urbanaudit.dcat import dump
 from tests.dcat.test_dcat_shacl import SHAPES, violations
 from tests.portal.test_analyses import _analysis, _dataset, research  # noqa: F401 (fixture)
@@ -24,13 +26,25 @@ def catalogue(research, monkeypatch):  # noqa: F811 (the fixture imported above)
     """Seven public data sets besides the research fixture's two (nine public, one private), an analysis using
     two of them, and batches of two records: the dump takes five batches and a part."""
     monkeypatch.setattr(dump, "BATCH", 2)
+    redis = connect_to_redis()
+    for place in redis.keys(f"{config.site_id()}:urbanaudit:dcat-dump:*"):  # left by an interrupted run
+        redis.delete(place)
     for n in range(7):
         _dataset(research["env"]["id"], f"zbior-{n}", f"Zbiór danych {n}")
     return {**research, "analysis": _analysis(research)}
 
 
-def _graph(app, url: str, rdf_format: str) -> rdflib.Graph:
+def _get(app, url: str):
+    """The whole answer; closed as a WSGI server closes it once sent (the test client leaves a streamed answer
+    open), which gives the dump's place back."""
     response = app.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
+def _graph(app, url: str, rdf_format: str) -> rdflib.Graph:
+    response = _get(app, url)
     assert response.status_code == 200, url
     return rdflib.Graph().parse(data=response.get_data(as_text=True), format=rdf_format)
 
@@ -75,27 +89,28 @@ def test_the_whole_catalogue_says_of_each_record_what_the_paged_catalogue_says(a
 
 @pytest.mark.parametrize("version", sorted(SHAPES))
 def test_the_whole_catalogue_validates_against_the_dcat_ap_shapes(app, catalogue, version):
-    response = app.get("/catalog/all.ttl")
+    response = _get(app, "/catalog/all.ttl")
     assert violations(response.get_data(as_text=True), SHAPES[version]) == []
 
 
 def test_the_whole_catalogue_is_streamed_a_batch_at_a_time(app, catalogue):
-    response = app.get("/catalog/all.jsonld", buffered=False)
+    response = app.get("/catalog/all.jsonld")
     assert response.headers["Content-Type"] == "application/ld+json; charset=utf-8"
     assert response.is_streamed
     parts = [part.decode("utf-8") if isinstance(part, bytes) else part for part in response.response]
     parts = [part for part in parts if part.strip()]
     # the opening bracket, the catalogue, 9 records (+ the nodes each brings) in batches of two, the closing bracket
     assert len(parts) > 10
+    response.close()
     nodes = json.loads("".join(parts))
     assert isinstance(nodes, list) and all("@id" in n or "@type" in n for n in nodes)
 
 
 def test_an_unknown_format_or_profile_is_refused_with_the_reason(app, catalogue):
-    response = app.get("/catalog/all.csv")
+    response = _get(app, "/catalog/all.csv")
     assert response.status_code == 404
     assert "ttl, n3, jsonld, rdf, xml" in response.get_data(as_text=True)
-    response = app.get("/catalog/all.ttl?profiles=no_such_profile")
+    response = _get(app, "/catalog/all.ttl?profiles=no_such_profile")
     assert response.status_code == 409
     assert "no_such_profile" in response.get_data(as_text=True)
 
@@ -106,3 +121,24 @@ def test_a_private_record_made_public_appears_in_the_next_dump(app, catalogue):
     admin = factories.Sysadmin()
     helpers.call_action("package_patch", {"user": admin["name"]}, id=catalogue["secret"]["id"], private=False)
     assert secret in _datasets(_graph(app, "/catalog/all.ttl", "turtle"))
+
+
+def test_while_the_places_for_dumps_are_taken_a_visitor_is_told_to_come_back_and_the_place_is_given_back(
+        app, catalogue):
+    redis = connect_to_redis()
+    place = f"{config.site_id()}:urbanaudit:dcat-dump:0"  # ckanext.urbanaudit.dcat.dumps_at_once: 1
+    redis.set(place, "another visitor's dump", ex=60)
+    try:
+        response = _get(app, "/catalog/all.ttl")
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "60"
+        assert "/catalog.ttl" in response.get_data(as_text=True)
+    finally:
+        redis.delete(place)
+    response = app.get("/catalog/all.ttl")
+    assert response.status_code == 200
+    assert redis.get(place) is not None  # this dump holds the place while it is written
+    assert _datasets(rdflib.Graph().parse(data=response.get_data(as_text=True), format="turtle"))
+    response.close()
+    assert redis.get(place) is None  # the dump gave its place back: the next visitor gets one
+    assert _get(app, "/catalog/all.ttl").status_code == 200

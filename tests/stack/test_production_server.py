@@ -14,6 +14,7 @@ import ckan.plugins.toolkit as tk
 import pytest
 import requests
 from ckan.lib.redis import connect_to_redis
+from ckan.tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,7 @@ def gunicorn(tmp_path):
             try:
                 if requests.get(f"{base}/api/3/action/status_show", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or slow while the workers build the app
                 time.sleep(0.5)
         yield base
     finally:
@@ -63,3 +64,19 @@ def test_the_portal_answers_through_gunicorn_workers_and_its_home_cache_is_in_re
     assert pages[0].headers["Server"].startswith("gunicorn")
     # the cache one worker wrote is in Redis, where the other workers (and this test's process) read it
     assert redis.exists(key) and 0 < redis.ttl(key) <= 300
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_whole_catalogue_dump_through_gunicorn_gives_its_place_back_once_sent(gunicorn):
+    factories.Dataset(name="rejestr-drzew", title="Rejestr drzew", owner_org=factories.Organization()["id"])
+    place = f"{tk.config['ckan.site_id']}:urbanaudit:dcat-dump:0"  # one dump at a time (the default)
+    redis = connect_to_redis()
+    redis.delete(place)
+    for _ in range(2):  # the second is answered: the first gave its place back once sent
+        response = requests.get(f"{gunicorn}/catalog/all.ttl", timeout=60)
+        assert response.status_code == 200 and "Rejestr drzew" in response.text
+        for _ in range(50):  # the worker closes the answer just after its last bytes
+            if redis.get(place) is None:
+                break
+            time.sleep(0.1)
+        assert redis.get(place) is None

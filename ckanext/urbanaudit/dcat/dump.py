@@ -17,10 +17,14 @@ see inventory/search.py), ordered by id so that a record edited during the dump 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import redis
+from ckan.lib.redis import connect_to_redis
 from ckanext.dcat.exceptions import RDFProfileException
 from ckanext.dcat.processors import RDFSerializer
 from ckanext.dcat.profiles import DCAT
@@ -28,13 +32,18 @@ from ckanext.dcat.utils import CONTENT_TYPES, url_to_rdflib_format
 from flask import Blueprint, Response, stream_with_context
 from lxml import etree
 
+from ckanext.urbanaudit import config
 from ckanext.urbanaudit.dcat.urbanaudit import ANALYSES_USING
 from ckanext.urbanaudit.research import search as research
 
 BATCH = 100
+# a dump's place expires this long after its last batch (so that a worker killed mid-dump frees it soon)
+PLACE_SECONDS = 120
+RETRY_AFTER = 60
 FORMATS = ("ttl", "n3", "jsonld", "rdf", "xml")
 
 dcat_dump = Blueprint("urbanaudit_dcat", __name__)
+log = logging.getLogger(__name__)
 
 
 def _serializer(profiles: list[str] | None) -> RDFSerializer:
@@ -65,8 +74,8 @@ def _rdf_xml_nodes(document: bytes) -> Iterator[str]:
 class Dump:
     """One dump: its parts, in ``fmt`` (a key of ckanext-dcat's CONTENT_TYPES)."""
 
-    def __init__(self, fmt: str, profiles: list[str] | None) -> None:
-        self.fmt, self.profiles = fmt, profiles
+    def __init__(self, fmt: str, profiles: list[str] | None, on_batch: Callable[[], None] | None = None) -> None:
+        self.fmt, self.profiles, self.on_batch = fmt, profiles, on_batch
         self.rdflib_format = "xml" if fmt in ("rdf", "xml") else url_to_rdflib_format(fmt)
         self._first_node = True
 
@@ -92,6 +101,8 @@ class Dump:
         catalog = serializer.graph_from_catalog({})
         yield from self._graph_text(serializer)
         for batch in _records(fq):
+            if self.on_batch:
+                self.on_batch()
             serializer = _serializer(self.profiles)
             # the analyses using the batch's records, in one search rather than one per record
             token = ANALYSES_USING.set(research.using_any(
@@ -109,6 +120,54 @@ class Dump:
             yield "</rdf:RDF>\n"
 
 
+class Places:
+    """The places of the dumps being written (``ckanext.urbanaudit.dcat.dumps_at_once``, across workers): one Redis
+    key each, taken with SET NX, renewed at every batch and given back when the dump ends; a key expires
+    PLACE_SECONDS after its last batch should its worker die mid-dump. Redis down: no limit (the dump is written,
+    as the home page is built without its cache)."""
+
+    def __init__(self) -> None:
+        self.taken: tuple[Any, str, str] | None = None
+
+    def take(self) -> bool:
+        limit = config.dcat_dumps_at_once()
+        if limit <= 0:
+            return True
+        token = uuid.uuid4().hex
+        try:
+            connection = connect_to_redis()
+            for n in range(limit):
+                key = f"{config.site_id()}:urbanaudit:dcat-dump:{n}"
+                if connection.set(key, token, nx=True, ex=PLACE_SECONDS):
+                    self.taken = (connection, key, token)
+                    return True
+        except redis.RedisError as error:
+            log.warning("whole-catalogue dumps not limited, Redis unavailable: %s", error)
+            return True
+        return False
+
+    def keep(self) -> None:
+        """The dump is still being written: its place does not expire yet."""
+        if self.taken is None:
+            return
+        connection, key, _token = self.taken
+        try:
+            connection.expire(key, PLACE_SECONDS)
+        except redis.RedisError as error:
+            log.warning("whole-catalogue dump place not renewed: %s", error)
+
+    def give_back(self) -> None:
+        if self.taken is None:
+            return
+        connection, key, token = self.taken
+        self.taken = None
+        try:
+            if connection.get(key) == token.encode():
+                connection.delete(key)
+        except redis.RedisError as error:
+            log.warning("whole-catalogue dump place not given back (it expires): %s", error)
+
+
 @dcat_dump.route("/catalog/all.<fmt>")
 def whole_catalogue(fmt: str) -> Response:
     if fmt not in FORMATS:
@@ -122,7 +181,16 @@ def whole_catalogue(fmt: str) -> Response:
     # the filters ckanext-dcat's catalogue applies (dcat.logic._search_ckan_datasets); analyses are left out by
     # inventory.search.before_dataset_search for this endpoint as for /catalog.ttl
     fq = "-dataset_type:harvest -dataset_type:showcase"
-    response = Response(stream_with_context(Dump(fmt, profiles).parts(fq)),
+    places = Places()
+    if not places.take():
+        response = Response(tk._("The whole catalogue is being written for other visitors; try again in a minute, "
+                                 "or read it page by page at /catalog.ttl."), status=503,
+                            content_type="text/plain; charset=utf-8")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+    response = Response(stream_with_context(Dump(fmt, profiles, on_batch=places.keep).parts(fq)),
                         content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8")
     response.headers["Content-Disposition"] = f'inline; filename="catalog.{fmt}"'
+    # the WSGI server closes the answer when it is sent, or when the visitor went away
+    response.call_on_close(places.give_back)
     return response

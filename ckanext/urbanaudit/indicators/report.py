@@ -115,8 +115,7 @@ def _rows_in_periods(pairs: Collection[tuple[str, str]]) -> list[Any]:
     return model.Session.execute(query).fetchall()
 
 
-def references(pairs: Collection[tuple[str, str]], hidden: Collection[str],
-               rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
+def references(pairs: Collection[tuple[str, str]], rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
     """{(code, period): reference}: the counted values of every portal city (its preferred source) in the period."""
     return _references(pairs, best_rows(_rows_in_periods(pairs)), rule)
 
@@ -196,7 +195,7 @@ def indicator_report(ind: Indicator, city: City, hidden: Collection[str]) -> dic
                          "previous": with_value[-2] if len(with_value) > 1 else None})
     home = per_city[0]
     period = home["latest"]["period"] if home["latest"] else None
-    ref = references([(ind.code, period)], hidden, rule)[(ind.code, period)] if period else None
+    ref = references([(ind.code, period)], rule)[(ind.code, period)] if period else None
     ranking = _ranking(ind, period, hidden, ref, rule, city=city, peers=set(teryts[1:])) if period else []
     scaled, reason = scaled_value(home["latest"], ref, ind.polarity, rule)
     flags = sorted({f for e in per_city for v in e["series"] for f in v["flags"]})
