@@ -126,7 +126,7 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expired = False
+        self._expired = False
         self._connections: list[Any] = []
         self._lock = threading.Lock()
         self._end = 0.0
@@ -148,6 +148,13 @@ class Deadline:
         with self._lock:
             self._connections.clear()
 
+    @property
+    def expired(self) -> bool:
+        """The time is up: the watchdog has shut the connections, or is about to. A read timeout capped at the
+        remaining time (``timeouts``) fires at the very end, maybe just before the watchdog's timer: the failure
+        it causes is the deadline's all the same."""
+        return self._expired or (self._end > 0 and time.monotonic() >= self._end)
+
     def remaining(self) -> float:
         return max(0.0, self._end - time.monotonic())
 
@@ -157,7 +164,7 @@ class Deadline:
 
     def _expire(self) -> None:
         with self._lock:
-            self.expired = True
+            self._expired = True
             for connection in self._connections:
                 sock = getattr(connection, "sock", None)
                 if sock is not None:

@@ -4,6 +4,7 @@ for a data set the caller may not read. The service is a real MapServer on 127.0
 serving the recorded Kielce boundaries."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -115,6 +116,25 @@ def test_an_answer_too_large_or_too_slow_is_cut_off(app, ogc, steward, monkeypat
     monkeypatch.setitem(helpers.config, "ckanext.urbanaudit.preview.deadline", 1)
     res = helpers.call_action("resource_create", context={"user": steward["user"]["name"]}, package_id=pkg["id"],
                               url=f"{ogc.server.url}/wolny.txt", format="TXT", name="wolny")
+    started = time.monotonic()
+    answer = app.get(f"/dataset/{pkg['name']}/resource/{res['id']}/proxy")
+    assert answer.status_code == 504
+    assert time.monotonic() - started < 3
+
+
+def test_a_read_timeout_at_the_deadline_is_the_deadline_even_before_its_watchdog_fires(app, ogc, steward,
+                                                                                       monkeypatch):
+    """The read timeout is capped at the time left, so it fires at the deadline's very end, when the watchdog's
+    timer may not have run yet (under load it ran late, and the visitor got 502 "bad gateway" instead of 504)."""
+    def slow(query):
+        time.sleep(4)
+        return 200, "text/plain", b"late"
+
+    ogc.server.route("/wolny.txt", slow)
+    pkg, res = _record(steward, "plik-wolny", f"{ogc.server.url}/wolny.txt", "TXT")
+    monkeypatch.setitem(helpers.config, "ckanext.urbanaudit.preview.deadline", 1)
+    timer = threading.Timer
+    monkeypatch.setattr(threading, "Timer", lambda interval, function: timer(interval + 3, function))  # late
     started = time.monotonic()
     answer = app.get(f"/dataset/{pkg['name']}/resource/{res['id']}/proxy")
     assert answer.status_code == 504
