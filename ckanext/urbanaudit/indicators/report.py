@@ -52,11 +52,9 @@ def _rows(codes: list[str], cities: list[str]) -> list[Any]:
 
 
 def _value_dict(r: Any, hidden: Collection[str]) -> dict[str, Any]:
-    return {"city": r.city_teryt, "indicator_code": r.indicator_code, "period": r.period,
-            "value": r.value, "unit": r.unit, "source": r.source,
-            "source_ref": r.source_ref, "source_variable": r.source_variable, "method": r.method,
-            "flags": store.read_list(r.flags), "inputs": redact_inputs(store.read_list(r.inputs), hidden),
-            "computed_at": r.computed_at.isoformat() if r.computed_at else None}
+    """A row of ``store.read_columns`` as the value dict the API gives, inputs of ``hidden`` indicators blanked."""
+    value = store.read_dict(r, store.read_list)
+    return {**value, "inputs": redact_inputs(value["inputs"], hidden)}
 
 
 def best_rows(rows: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -70,7 +70,7 @@ def upsert(rows: list[dict[str, Any]]) -> dict[str, int]:
     return {"created": created, "updated": updated, "unchanged": len(rows) - len(result)}
 
 
-# what a value dict is read from, in this order (read_columns, _read_dict)
+# what a value dict is read from, in this order (read_columns, read_dict)
 READ = ("city_teryt", "indicator_code", "source_variable", "period", "value", "unit", "source", "source_ref", "method",
         "flags", "inputs", "computed_at")
 
@@ -123,11 +123,12 @@ def series(indicator_code: str, *, cities: list[str] | None = None, source: str 
         query = query.where(table.c.period <= period_to)
     query = query.order_by(table.c.city_teryt, table.c.period, table.c.source).limit(limit)
     flags = FlagLists()
-    return [_read_dict(row, flags) for row in model.Session.execute(query).all()]
+    return [read_dict(row, flags) for row in model.Session.execute(query).all()]
 
 
-def _read_dict(row: tuple, flags: Callable[[Any], list[str]]) -> dict[str, Any]:
-    """The value dict of a row of ``read_columns`` (unpacked: a row's attributes cost more than the rest)."""
+def read_dict(row: tuple, flags: Callable[[Any], list[str]]) -> dict[str, Any]:
+    """The value dict of a row of ``read_columns`` (unpacked: a row's attributes cost more than the rest); ``flags``
+    reads its flag list (``read_list``, or a ``FlagLists`` for many rows)."""
     city, code, variable, period, value, unit, source, ref, method, flag_list, inputs, computed = row
     return {
         "city": city,
@@ -146,7 +147,7 @@ def _read_dict(row: tuple, flags: Callable[[Any], list[str]]) -> dict[str, Any]:
 
 
 def _row_dict(obj: IndicatorValue) -> dict[str, Any]:
-    return _read_dict(tuple(getattr(obj, name) for name in READ), read_list)
+    return read_dict(tuple(getattr(obj, name) for name in READ), read_list)
 
 
 def city_values(teryt: str, codes: list[str]) -> dict[str, list[dict]]:
@@ -159,5 +160,5 @@ def city_values(teryt: str, codes: list[str]) -> dict[str, list[dict]]:
         table.c.indicator_code, table.c.period, table.c.source)
     flags = FlagLists()
     for row in model.Session.execute(query):
-        out[row.indicator_code].append(_read_dict(row, flags))
+        out[row.indicator_code].append(read_dict(row, flags))
     return out
