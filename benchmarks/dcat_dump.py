@@ -25,6 +25,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from _support import INI
 
@@ -76,7 +77,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ways", default="ours,stock", help="which dumps to measure (default: ours,stock)")
+    parser.add_argument("--measure", default="time,memory", help="time, memory or both (default: time,memory)")
     args = parser.parse_args()
+    ways, measures = set(args.ways.split(",")), set(args.measure.split(","))
     if "CKAN_SQLALCHEMY_URL" not in os.environ or "CKAN_SITE_ID" not in os.environ:
         sys.exit("Set CKAN_SQLALCHEMY_URL (a benchmark database), CKAN_SITE_ID and CKAN_REDIS_URL first.")
     # the synthetic catalogue, made by portal_pages in a process of its own (one CKAN app per process)
@@ -93,25 +97,32 @@ def main() -> None:
     with app._wsgi_app.test_request_context("/catalog/all.ttl"):
         for n in sizes:
             fq = subset(n)
-            mine = timed(args.runs, lambda fq=fq: ours(fq))
-            print(f"{n} records, ours: {mine}", flush=True)
-            theirs = timed(args.runs, lambda fq=fq, n=n: stock(fq, n))
-            print(f"{n} records, stock: {theirs}", flush=True)
-            mine_peak = peak(lambda fq=fq: ours(fq))
-            print(f"{n} records, ours: peak {mine_peak:.1f} MiB", flush=True)
-            theirs_peak = peak(lambda fq=fq, n=n: stock(fq, n))
-            print(f"{n} records, stock: peak {theirs_peak:.1f} MiB", flush=True)
-            rows.append((n, mine, theirs, mine_peak, theirs_peak))
-    print(f"\nTurtle of the whole catalogue, {args.runs} runs each (seconds), tracemalloc peak of one dump (MiB)\n")
-    print(f"{'records':>8} {'ours p50':>9} {'ours p95':>9} {'stock p50':>10} {'stock p95':>10} {'p95 ratio':>10} "
-          f"{'ours MB':>8} {'stock MB':>9} {'ours peak':>10} {'stock peak':>11}")
-    for n, mine, theirs, mine_peak, theirs_peak in rows:
-        print(f"{n:8d} {mine['p50']:9.1f} {mine['p95']:9.1f} {theirs['p50']:10.1f} {theirs['p95']:10.1f} "
-              f"{mine['p95'] / theirs['p95']:10.2f} {mine['mb']:8.1f} {theirs['mb']:9.1f} {mine_peak:10.1f} "
-              f"{theirs_peak:11.1f}")
-    if len(rows) == 2:
-        print(f"\npeak at {rows[1][0]} records / peak at {rows[0][0]}: ours {rows[1][3] / rows[0][3]:.2f}x, "
-              f"stock {rows[1][4] / rows[0][4]:.2f}x (flat: 1.0x)")
+            calls = {"ours": lambda fq=fq: ours(fq), "stock": lambda fq=fq, n=n: stock(fq, n)}
+            figures: dict[str, Any] = {}
+            for way in ("ours", "stock"):
+                if way in ways and "time" in measures:
+                    figures[way] = timed(args.runs, calls[way])
+                    print(f"{n} records, {way}: {figures[way]}", flush=True)
+            for way in ("ours", "stock"):
+                if way in ways and "memory" in measures:
+                    figures[f"{way} peak"] = peak(calls[way])
+                    print(f"{n} records, {way}: peak {figures[f'{way} peak']:.1f} MiB", flush=True)
+            rows.append((n, figures))
+    if len(rows) == 2 and "memory" in measures:
+        (small, at_small), (large, at_large) = rows
+        print(f"\npeak at {large} records / peak at {small}: " + ", ".join(
+            f"{way} {at_large[f'{way} peak'] / at_small[f'{way} peak']:.2f}x" for way in ("ours", "stock")
+            if f"{way} peak" in at_small) + " (flat: 1.0x)")
+    if ways == {"ours", "stock"} and measures == {"time", "memory"}:
+        print(f"\nTurtle of the whole catalogue, {args.runs} runs each (seconds), tracemalloc peak of one dump "
+              "(MiB)\n")
+        print(f"{'records':>8} {'ours p50':>9} {'ours p95':>9} {'stock p50':>10} {'stock p95':>10} "
+              f"{'p95 ratio':>10} {'ours MB':>8} {'stock MB':>9} {'ours peak':>10} {'stock peak':>11}")
+        for n, figures in rows:
+            mine, theirs = figures["ours"], figures["stock"]
+            print(f"{n:8d} {mine['p50']:9.1f} {mine['p95']:9.1f} {theirs['p50']:10.1f} {theirs['p95']:10.1f} "
+                  f"{mine['p95'] / theirs['p95']:10.2f} {mine['mb']:8.1f} {theirs['mb']:9.1f} "
+                  f"{figures['ours peak']:10.1f} {figures['stock peak']:11.1f}")
     print("ours: /catalog/all.ttl's code (profile urbanaudit_dcat_ap, a superset of DCAT-AP 3, so more triples per "
           f"record); stock: ckanext-dcat's {STOCK_PROFILE} in one graph")
 

@@ -3,6 +3,9 @@ questionnaire, with stock CKAN's search indexing and with the per-commit batch (
 
     .venv/bin/python benchmarks/write_profile.py [--calls 30] [--rows 300]
 
+With WRITE_PROFILE_STATS=<directory> each phase's cProfile statistics are also written there
+(<indexing>-<write>.prof).
+
 Needs the services of `make services`; uses its own database (urbanaudit_bench) and Solr site id. Each of the
 four phases (stock or batched, create or import) runs in a fresh subprocess on a freshly reset database. Per phase:
 wall time per record without the profiler (after 10 warm-up creates), then the same work again under cProfile
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import subprocess
 import sys
@@ -101,6 +105,8 @@ def phase(indexing_mode: str, what: str, calls: int, n_rows: int) -> dict:
         work(50000)
         profile.disable()
         profiled_s = time.perf_counter() - started
+    if os.environ.get("WRITE_PROFILE_STATS"):  # a directory: each phase's profile, for pstats or snakeviz
+        profile.dump_stats(str(Path(os.environ["WRITE_PROFILE_STATS"]) / f"{indexing_mode}-{what}.prof"))
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     shares = {}
     for label, (file_end, function) in SHARES.items():

@@ -1,7 +1,9 @@
 """Actions of the data itself (registered by ``logic/collect.py``)."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -24,14 +26,21 @@ def xloader_submit(up: Action, context: Context, data_dict: dict[str, Any]) -> A
     return up(context, data_dict)
 
 
+@contextlib.contextmanager
+def creating() -> Iterator[None]:
+    """Inside a record's creation: its default views are written in its transaction (see below)."""
+    token = _creating.set(True)
+    try:
+        yield
+    finally:
+        _creating.reset(token)
+
+
 @tk.chained_action
 def package_create(up: Action, context: Context, data_dict: dict[str, Any]) -> Any:
     """CKAN's package_create; the default views of its resources are made in its transaction (see below)."""
-    token = _creating.set(True)
-    try:
+    with creating():
         return up(context, data_dict)
-    finally:
-        _creating.reset(token)
 
 
 @tk.chained_action

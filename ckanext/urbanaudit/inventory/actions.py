@@ -9,7 +9,7 @@ from ckan import model
 from ckan.lib import plugins as lib_plugins
 from ckan.types import Context, DataDict
 
-from ckanext.urbanaudit import config, utils
+from ckanext.urbanaudit import bulk, config, utils
 from ckanext.urbanaudit.inventory import questionnaire as q
 
 # where a schema error shows in the questionnaire
@@ -157,38 +157,46 @@ def _row_errors(row: q.Row, error_dict: dict) -> None:
         row.error(ERROR_COLUMNS.get(field, field), message)
 
 
-def _validate(plans: list, user_context: dict) -> None:
+def _validate(plans: list, user_context: dict) -> dict[int, dict]:
     """Validate every row to be written as package_create / package_update would (the dataset type's schema,
-    the same context), writing nothing; errors go on the rows."""
+    the same context), writing nothing; errors go on the rows. Returns the validated data of the new records, by
+    row number: what the batches write (bulk.create), not validated a second time."""
+    validated = {}
     for row, data, action in plans:
         if action not in ("create", "update"):
             continue
         context: dict[str, Any] = {**user_context, "model": model, "session": model.Session}
-        if action == "update":
+        if action == "create":
+            valid, errors = bulk.validate(context, data)
+            validated[row.number] = valid
+        else:
             context["package"] = model.Package.get(data["id"])
-        plugin = lib_plugins.lookup_package_plugin(data.get("type") or "dataset")
-        schema = plugin.create_package_schema() if action == "create" else plugin.update_package_schema()
-        _, errors = lib_plugins.plugin_validate(plugin, context, dict(data), schema, f"package_{action}")
+            plugin = lib_plugins.lookup_package_plugin(data.get("type") or "dataset")
+            _, errors = lib_plugins.plugin_validate(plugin, context, dict(data), plugin.update_package_schema(),
+                                                    "package_update")
         if errors:
             _row_errors(row, errors)
+    return validated
 
 
 def _tally(report: dict, row: q.Row, action: str) -> None:
     report["created" if action == "create" else "updated"].append(row.data["identifier"])
 
 
-def _save_batch(batch: list, user_context: dict, report: dict) -> None:
-    """Write one batch in one transaction, commit it (one search-index update), or roll it back whole."""
+def _save_batch(batch: list, validated: dict[int, dict], user_context: dict, report: dict) -> None:
+    """Write one batch in one transaction — its new records in one bulk write (validated once, before), its
+    changed ones through package_update — and commit it (one search-index update), or roll it back whole."""
     write_context = {**user_context, "defer_commit": True, "return_id_only": True}
-    saved = []
     try:
+        bulk.create(dict(user_context), [validated[row.number] for row, _, action in batch if action == "create"])
         for row, data, action in batch:
+            if action != "update":
+                continue
             try:
-                tk.get_action(f"package_{action}")(dict(write_context), data)
-            except tk.ValidationError as error:  # what only the database knew (a name taken meanwhile)
+                tk.get_action("package_update")(dict(write_context), data)
+            except tk.ValidationError as error:  # what only the database knew
                 _row_errors(row, error.error_dict)
                 raise
-            saved.append((row, action))
         model.repo.commit()
     except Exception:
         model.Session.rollback()
@@ -197,11 +205,11 @@ def _save_batch(batch: list, user_context: dict, report: dict) -> None:
         # the session would otherwise keep every saved object reachable (an organization's member collection
         # grows with each dataset), and memory with the length of the file
         model.Session.expunge_all()
-    for row, action in saved:
+    for row, _, action in batch:
         _tally(report, row, action)
 
 
-def _save(plans: list, user_context: dict, report: dict) -> None:
+def _save(plans: list, validated: dict[int, dict], user_context: dict, report: dict) -> None:
     """Write the valid rows in batches of ``inventory.import_batch_rows``; a batch that fails is rolled back,
     the import stops there and the report says which rows were saved before it."""
     to_write = [plan for plan in plans if plan[2] in ("create", "update") and not plan[0].errors]
@@ -209,7 +217,7 @@ def _save(plans: list, user_context: dict, report: dict) -> None:
     for start in range(0, len(to_write), size):
         batch = to_write[start:start + size]
         try:
-            _save_batch(batch, user_context, report)
+            _save_batch(batch, validated, user_context, report)
         except Exception as error:
             first = batch[0][0]
             if not isinstance(error, tk.ValidationError):
@@ -242,7 +250,8 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
     orgs = {name: org_id for org_id, name in model.Session.query(model.Group.id, model.Group.name)
             .filter(model.Group.is_organization.is_(True), model.Group.state == "active")}
     existing_ids = _find_by_identifier([r.data["identifier"] for r in rows if r.data.get("identifier")])
-    user_context = {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")}
+    user = context.get("auth_user_obj") or (model.User.by_name(context["user"]) if context.get("user") else None)
+    user_context = {"user": context.get("user"), "auth_user_obj": user}  # looked up once, not per row
     seen: dict[str, int] = {}
     plans = []
     for row in rows:
@@ -259,7 +268,7 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
     # and a dry run writes nothing at all. The valid rows are then written in batches, each one transaction and
     # one search-index update (ckanext.urbanaudit.indexing): memory stays flat however long the file, a Solr
     # error rolls its batch back, and a rolled-back row never reaches Solr.
-    _validate(plans, user_context)
+    validated = _validate(plans, user_context)
     model.Session.rollback()  # nothing of the validation stays in the session
     errors = [e for row, _, _ in plans for e in row.errors]
     if dry_run:  # what the import would do
@@ -267,7 +276,7 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
             if action in ("create", "update") and not row.errors:
                 _tally(report, row, action)
     elif valid_only or not errors:
-        _save(plans, user_context, report)
+        _save(plans, validated, user_context, report)
     report["errors"] = [e for row, _, _ in plans for e in row.errors]
     report["imported"] = not dry_run and (valid_only or not errors) and "stopped_at_row" not in report
     return report
