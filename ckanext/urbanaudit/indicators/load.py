@@ -11,6 +11,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.urbanaudit import bulk
 from ckanext.urbanaudit import config as ua_config
 from ckanext.urbanaudit.cities.model import City
 from ckanext.urbanaudit.indicators.catalogue import catalogue, dataset_fields
@@ -50,6 +51,26 @@ def _same(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return True
 
 
+def _create(records: list[dict[str, Any]], user: str) -> int:
+    """The new indicator datasets, as package_create would make them (its access check and validation per
+    record), written in one bulk write and one commit: all of them or, if one is refused, none."""
+    context = {"user": user}
+    validated = []
+    for record in records:
+        tk.check_access("package_create", dict(context), record)
+        data, errors = bulk.validate(dict(context), record)
+        if errors:
+            raise tk.ValidationError(errors)
+        validated.append(data)
+    try:
+        bulk.create(dict(context), validated)
+        model.repo.commit()
+    except Exception:
+        model.Session.rollback()
+        raise
+    return len(validated)
+
+
 def load(owner: str | None = None, theme_owners: dict[str, str] | None = None,
          user: str | None = None, codes: list[str] | None = None) -> dict[str, int]:
     """Create or update the indicator datasets (all, or those of ``codes``); returns counts."""
@@ -57,6 +78,7 @@ def load(owner: str | None = None, theme_owners: dict[str, str] | None = None,
     theme_ids = {theme: _org_id(org) for theme, org in (theme_owners or {}).items()}
     user = user or tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    new: list[dict[str, Any]] = []
     for ind in catalogue().indicators:
         if codes and ind.code not in codes:
             continue
@@ -65,8 +87,7 @@ def load(owner: str | None = None, theme_owners: dict[str, str] | None = None,
         try:
             existing = tk.get_action("package_show")(dict(context), {"id": wanted["name"]})
         except tk.ObjectNotFound:
-            tk.get_action("package_create")(dict(context), wanted)
-            counts["created"] += 1
+            new.append(wanted)
             continue
         if existing.get("type") != "indicator":
             raise IndicatorLoadError(f"The URL name '{wanted['name']}' of {ind.code} is taken by a "
@@ -77,6 +98,7 @@ def load(owner: str | None = None, theme_owners: dict[str, str] | None = None,
         # keep what the catalogue does not set (e.g. private, resources)
         tk.get_action("package_update")(dict(context), {**existing, **wanted, "state": "active"})
         counts["updated"] += 1
+    counts["created"] = _create(new, user)
     names = {i.slug for i in catalogue().indicators}
     counts["not_in_catalogue"] = model.Session.query(model.Package).filter(
         model.Package.type == "indicator", model.Package.state == "active",
