@@ -51,8 +51,8 @@ from ckanext.urbanaudit.harvesters.ledger import (
     incremental_since,
 )
 
+from ckanext.urbanaudit import bulk, utils
 from ckanext.urbanaudit import config as ua_config
-from ckanext.urbanaudit import utils
 from ckanext.urbanaudit.cities.model import City
 from ckanext.urbanaudit.utils import EU
 
@@ -412,7 +412,13 @@ class UrbanauditHarvester(HarvesterBase):
             dataset.update(id=existing.id, name=existing.name, state="active")
             return tk.get_action("package_update")(dict(context, return_id_only=True), dataset)
         dataset["name"] = self._unique_name(dataset.get("name") or slug(dataset["title"]))
-        return tk.get_action("package_create")(dict(context, return_id_only=True), dataset)
+        # package_create's access check and validation, then the bulk write path (its rows written together)
+        tk.check_access("package_create", dict(context), dataset)
+        data, errors = bulk.validate(dict(context), dataset)
+        if errors:
+            raise tk.ValidationError(errors)
+        [package_id] = bulk.create(dict(context), [data])
+        return package_id
 
     @staticmethod
     def _unique_name(name: str) -> str:
