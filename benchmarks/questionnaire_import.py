@@ -8,7 +8,9 @@ in a fresh subprocess on a freshly reset database, so its peak memory is its own
 
 * import   — `urbanaudit_inventory_import` of an XLSX questionnaire of N rows;
 * baseline — `package_create` called N times with the same records (what a script
-             looping over the Action API would do).
+             looping over the Action API would do), with the portal's per-commit search indexing;
+* stock    — the same loop with stock CKAN's search indexing (ckanext.urbanaudit.indexing
+             uninstalled): the stack the issue's first figures were measured on.
 
 Time and memory are separate runs (tracemalloc slows Python itself): first both phases
 for --rows without tracemalloc (rows/s, ratio import/baseline), then the import alone
@@ -87,7 +89,12 @@ def phase(name: str, n: int, traced: bool = False) -> dict:
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
     from ckan.plugins import toolkit as tk
+
+    from ckanext.urbanaudit import indexing
+
     app = make_app(load_config(str(ROOT / "test.ini")))
+    if name == "stock":
+        indexing.uninstall()
     with app._wsgi_app.test_request_context():
         site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
         context = {"user": site_user}
@@ -125,19 +132,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--memory-rows", default="1000,5000")
-    parser.add_argument("--phase", choices=["import", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["import", "baseline", "stock"], help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(phase(args.phase, args.rows, args.traced)))
         return
-    results = {name: _run(name, args.rows, False) for name in ("import", "baseline")}
+    results = {}
+    for name in ("import", "baseline", "stock"):
+        results[name] = _run(name, args.rows, False)
+        print(f"{name}: {results[name]}", flush=True)
     print(f"questionnaire import benchmark, {args.rows} rows (each phase on a fresh database, no tracemalloc)")
     print(f"{'phase':<10}{'rows/s':>10}{'seconds':>10}{'max RSS MB':>12}{'indexed':>9}")
     for name, r in results.items():
         print(f"{name:<10}{r['rows_per_s']:>10.1f}{r['seconds']:>10.1f}{r['max_rss_mb']:>12.1f}{r['indexed']:>9}")
-    ratio = results["import"]["rows_per_s"] / results["baseline"]["rows_per_s"]
-    print(f"ratio import/baseline (rows/s): {ratio:.2f}x")
+    for baseline in ("baseline", "stock"):
+        ratio = results["import"]["rows_per_s"] / results[baseline]["rows_per_s"]
+        print(f"ratio import/{baseline} (rows/s): {ratio:.2f}x")
     sizes = [int(n) for n in args.memory_rows.split(",") if n]
     if sizes:
         print("import under tracemalloc (memory only; its time is not comparable)")
@@ -146,7 +157,8 @@ def main() -> None:
         for n in sizes:
             r = _run("import", n, True)
             first = first or r["heap_peak_mb"]
-            print(f"{n:>8}{r['heap_peak_mb']:>14.1f}{r['heap_peak_mb'] / first:>16.2f}{r['max_rss_mb']:>12.1f}")
+            print(f"{n:>8}{r['heap_peak_mb']:>14.1f}{r['heap_peak_mb'] / first:>16.2f}{r['max_rss_mb']:>12.1f}",
+                  flush=True)
 
 
 if __name__ == "__main__":
