@@ -162,13 +162,14 @@ def _validate(plans: list, user_context: dict) -> dict[int, dict]:
     the same context), writing nothing; errors go on the rows. Returns the validated data of the new records, by
     row number: what the batches write (bulk.create), not validated a second time."""
     validated = {}
-    for row, data, action in plans:
+    for index, (row, data, action) in enumerate(plans):
         if action not in ("create", "update"):
             continue
         context: dict[str, Any] = {**user_context, "model": model, "session": model.Session}
         if action == "create":
             valid, errors = bulk.validate(context, data)
             validated[row.number] = valid
+            plans[index] = (row, {}, action)  # the validated data replaces it: memory holds one of the two
         else:
             context["package"] = model.Package.get(data["id"])
             plugin = lib_plugins.lookup_package_plugin(data.get("type") or "dataset")
