@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/questionnaire_import.py [--rows 5000] [--memory-rows 1000,5000]
 
+(--rows 0: memory only; --memory-rows "": time only.)
+
 Needs the services of `make services`. Uses its own database (urbanaudit_bench, created
 if missing) and Solr site id, so it never touches the test or demo data. Each phase runs
 in a fresh subprocess on a freshly reset database, so its peak memory is its own:
@@ -138,18 +140,26 @@ def main() -> None:
     if args.phase:
         print(json.dumps(phase(args.phase, args.rows, args.traced)))
         return
+    if args.rows:
+        _times(args.rows)
+    _memory([int(n) for n in args.memory_rows.split(",") if n])
+
+
+def _times(rows: int) -> None:
     results = {}
     for name in ("import", "baseline", "stock"):
-        results[name] = _run(name, args.rows, False)
+        results[name] = _run(name, rows, False)
         print(f"{name}: {results[name]}", flush=True)
-    print(f"questionnaire import benchmark, {args.rows} rows (each phase on a fresh database, no tracemalloc)")
+    print(f"questionnaire import benchmark, {rows} rows (each phase on a fresh database, no tracemalloc)")
     print(f"{'phase':<10}{'rows/s':>10}{'seconds':>10}{'max RSS MB':>12}{'indexed':>9}")
     for name, r in results.items():
         print(f"{name:<10}{r['rows_per_s']:>10.1f}{r['seconds']:>10.1f}{r['max_rss_mb']:>12.1f}{r['indexed']:>9}")
     for baseline in ("baseline", "stock"):
         ratio = results["import"]["rows_per_s"] / results[baseline]["rows_per_s"]
         print(f"ratio import/{baseline} (rows/s): {ratio:.2f}x")
-    sizes = [int(n) for n in args.memory_rows.split(",") if n]
+
+
+def _memory(sizes: list[int]) -> None:
     if sizes:
         print("import under tracemalloc (memory only; its time is not comparable)")
         print(f"{'rows':>8}{'heap peak MB':>14}{'ratio to first':>16}{'max RSS MB':>12}")
