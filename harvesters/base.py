@@ -413,11 +413,7 @@ class UrbanauditHarvester(HarvesterBase):
             return tk.get_action("package_update")(dict(context, return_id_only=True), dataset)
         dataset["name"] = self._unique_name(dataset.get("name") or slug(dataset["title"]))
         # package_create's access check and validation, then the bulk write path (its rows written together)
-        tk.check_access("package_create", dict(context), dataset)
-        data, errors = bulk.validate(dict(context), dataset)
-        if errors:
-            raise tk.ValidationError(errors)
-        [package_id] = bulk.create(dict(context), [data])
+        [package_id] = bulk.create(dict(context), [bulk.checked(context, dataset)])
         return package_id
 
     @staticmethod

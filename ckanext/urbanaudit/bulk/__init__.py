@@ -45,6 +45,16 @@ def validate(context: Context, data_dict: dict[str, Any]) -> tuple[dict[str, Any
     return lib_plugins.plugin_validate(plugin, context, data_dict, plugin.create_package_schema(), "package_create")
 
 
+def checked(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """What ``package_create`` checks before it writes: may the context's user create ``data_dict`` (NotAuthorized)
+    and is it valid (ValidationError); returns the validated data for ``create``."""
+    p.toolkit.check_access("package_create", dict(context), data_dict)
+    data, errors = validate(context, data_dict)
+    if errors:
+        raise p.toolkit.ValidationError(errors)
+    return data
+
+
 def _fast(data: dict[str, Any], taken_resource_ids: set[str]) -> bool:
     if any(data.get(key) for key in _NOT_FAST):
         return False

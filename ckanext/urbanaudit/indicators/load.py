@@ -55,13 +55,7 @@ def _create(records: list[dict[str, Any]], user: str) -> int:
     """The new indicator datasets, as package_create would make them (its access check and validation per
     record), written in one bulk write and one commit: all of them or, if one is refused, none."""
     context = {"user": user}
-    validated = []
-    for record in records:
-        tk.check_access("package_create", dict(context), record)
-        data, errors = bulk.validate(dict(context), record)
-        if errors:
-            raise tk.ValidationError(errors)
-        validated.append(data)
+    validated = [bulk.checked(context, record) for record in records]
     try:
         bulk.create(dict(context), validated)
         model.repo.commit()
