@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 
 # EU Publications Office authority tables (data themes, file types, frequencies, licences, access rights, ...)
@@ -83,12 +84,32 @@ def cli_context(user: str | None) -> dict[str, Any]:
 
 
 def unique_name(name: str) -> str:
-    """``name``, or ``name-2``, ``name-3`` ... : the first URL name no data set has yet."""
-    candidate, n = name, 1
-    while model.Package.get(candidate) is not None:
-        n += 1
-        candidate = f"{name}-{n}"
-    return candidate
+    """``name``, or ``name-2``, ``name-3`` ... : the first URL name no data set has yet (as a name or an id)."""
+    return unique_names([name])[0]
+
+
+def unique_names(names: list[str], given: set[str] | None = None) -> list[str]:
+    """``unique_name`` of each name, in one query: the first of ``name``, ``name-2`` ... that no data set has (as
+    a name or an id, deleted ones included) and no earlier name of the list got; ``given`` (updated) holds the
+    names given by earlier calls of the same run."""
+    given = set() if given is None else given
+    bases = sorted(set(names))
+    taken: set[str] = set()
+    if bases:
+        table = model.package_table
+        matches = [expression.in_(bases) for column in (table.c.name, table.c.id)
+                   for expression in (column, sa.func.regexp_replace(column, "-[0-9]+$", ""))]
+        for found_name, found_id in model.Session.execute(sa.select(table.c.name, table.c.id).where(sa.or_(*matches))):
+            taken.update((found_name, found_id))
+    out = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate in taken or candidate in given:
+            n += 1
+            candidate = f"{name}-{n}"
+        given.add(candidate)
+        out.append(candidate)
+    return out
 
 
 # A text cell a spreadsheet would take for a formula (OWASP "CSV injection"): = + - @, tab or CR first, also

@@ -10,6 +10,7 @@ from ckan.tests import factories, helpers
 from openpyxl import Workbook, load_workbook
 
 from ckanext.urbanaudit.cli import urbanaudit
+from ckanext.urbanaudit.inventory import actions
 from ckanext.urbanaudit.inventory import questionnaire as q
 from ckanext.urbanaudit.inventory.workbook import export_workbook
 
@@ -106,6 +107,54 @@ def test_csv_from_excel_in_cp1250_or_utf8(encoding, delimiter):
     report = run_import(csv_bytes(ROWS, encoding, delimiter), filename="ankieta.csv")
     assert report["errors"] == []
     assert records()["SR-003"]["title"] == "Żółta księga łąk"
+
+
+def test_a_long_csv_is_read_in_the_encoding_its_last_rows_need():
+    """The file is read row by row; its encoding is the first that decodes all of it, so a Windows-1250 letter
+    far down an otherwise ASCII file (past the first pieces checked) still makes the whole file Windows-1250."""
+    plain = [[f"AS-{n:04d}", f"Zbior {n}", "Opis bez polskich liter."] for n in range(3000)]
+    content = csv_bytes([*plain, ["AS-LAST", "Żółta księga łąk", "Ostatni."]], "cp1250")
+    assert len(content) > 2 ** 17
+    table = q.read_table("ankieta.csv", content)
+    assert len(table) == 3002 and table[-1][:2] == ["AS-LAST", "Żółta księga łąk"]
+    assert table[1][:2] == ["AS-0000", "Zbior 0"]
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "steward")
+def test_rows_planned_in_chunks_find_repeats_and_existing_records_across_chunks(monkeypatch):
+    """The import reads, plans and validates the file a chunk of rows at a time (memory flat however long the
+    file): a repeated identifier, an existing record and an error in a later chunk count as in one pass."""
+    monkeypatch.setattr(actions, "PLAN_CHUNK", 2)
+    assert run_import(xlsx(ROWS[:1]))["created"] == ["SR-001"]
+    changed = [list(r) for r in ROWS]
+    changed[0][1] = "Rejestr drzew i krzewów"                    # row 2, chunk 1: an existing record, changed
+    repeat = [*changed, list(ROWS[1])]                          # row 5, chunk 2: repeats row 3 (chunk 1)
+    report = run_import(xlsx(repeat))
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [("5", "identifier")]
+    assert "row 3" in report["errors"][0]["message"] and report["imported"] is False
+    assert set(records()) == {"SR-001"} and records()["SR-001"]["title"] == "Rejestr drzew"
+    report = run_import(xlsx(changed))
+    assert (report["updated"], sorted(report["created"]), report["imported"]) == (["SR-001"], ["SR-002", "SR-003"],
+                                                                                  True)
+    found = records()
+    assert found["SR-001"]["title"] == "Rejestr drzew i krzewów" and found["SR-003"]["title"] == "Żółta księga łąk"
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "steward")
+def test_new_records_get_url_names_no_record_and_no_other_row_has(monkeypatch):
+    """A new record's URL name is its identifier's slug, numbered on when a record holds it (a deleted one
+    too) or another row of the file got it first — also across the chunks the file is planned in."""
+    monkeypatch.setattr(actions, "PLAN_CHUNK", 2)
+    other = factories.Organization(name="inny")["id"]
+    factories.Dataset(name="sr-001", owner_org=other)
+    helpers.call_action("package_delete", id=factories.Dataset(name="sr-001-2", owner_org=other)["id"])
+    rows = [list(r) for r in (ROWS[0], ROWS[0], ROWS[0])]
+    rows[1][0], rows[2][0] = "sr.001", "SR_001"     # "sr-001" too; "sr_001" is a name of its own
+    report = run_import(xlsx(rows))
+    assert report["imported"] is True, report["errors"]
+    found = helpers.call_action("package_search", q="*:*", rows=10, include_private=True, include_drafts=True)
+    names = {record["identifier"]: record["name"] for record in found["results"] if record.get("identifier")}
+    assert names == {"SR-001": "sr-001-3", "sr.001": "sr-001-4", "SR_001": "sr_001"}
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "steward")

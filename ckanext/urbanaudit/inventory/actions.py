@@ -1,9 +1,13 @@
 """The action of the inventory questionnaire: import (the export and the template are in workbook.py)."""
 from __future__ import annotations
 
+import io
+import itertools
 import pickle
 import re
-from typing import Any
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
@@ -16,6 +20,7 @@ from ckanext.urbanaudit.inventory import questionnaire as q
 # where a schema error shows in the questionnaire
 ERROR_COLUMNS = {"name": "title", "tags": "tag_string", "contact": "contact_email",
                  "temporal_coverage": "temporal_start", "resources": "resource_url"}
+PLAN_CHUNK = 200  # rows read, planned and validated together
 
 
 def _find_by_identifier(identifiers: list[str]) -> dict[str, str]:
@@ -32,8 +37,9 @@ def _find_by_identifier(identifiers: list[str]) -> dict[str, str]:
 
 
 def _slug(identifier: str) -> str:
+    """A new record's URL name from its identifier (made unique by ``utils.unique_names``)."""
     slug = re.sub(r"[^a-z0-9_-]+", "-", identifier.lower()).strip("-_")[:90]
-    return utils.unique_name(slug if len(slug) >= 2 else f"zbior-{slug}")
+    return slug if len(slug) >= 2 else f"zbior-{slug}"
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -101,8 +107,10 @@ def _flatten(errors: dict, prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context: dict) -> tuple[q.Row, dict, str]:
-    """What a row does: (row, dataset dict, "create" | "update" | "unchanged" | "error"); errors go on the row."""
+def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context: dict,
+          name: str | None = None) -> tuple[q.Row, dict, str]:
+    """What a row does: (row, dataset dict, "create" | "update" | "unchanged" | "error"); errors go on the row.
+    ``name``: the URL name a new record gets unless the row gives one."""
     org_name = row.data.get("owner_org")
     if org_name:
         if org_name in orgs:
@@ -122,7 +130,7 @@ def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context
     existing = tk.get_action("package_show")({"ignore_auth": True}, {"id": package_id}) if package_id else None
     data, changed = _merge(existing, row.data)
     if existing is None:
-        data.setdefault("name", _slug(row.data["identifier"]))
+        data.setdefault("name", name or utils.unique_name(_slug(row.data["identifier"])))
         data.setdefault("type", "dataset")
         if not data.get("owner_org"):
             row.error("owner_org", tk._("Missing value"))
@@ -158,47 +166,89 @@ def _row_errors(row: q.Row, error_dict: dict) -> None:
         row.error(ERROR_COLUMNS.get(field, field), message)
 
 
-def _validate(plans: list, user_context: dict) -> dict[int, bytes]:
-    """Validate every row to be written as package_create / package_update would (the dataset type's schema,
-    the same context), writing nothing; errors go on the rows. Returns the validated data of the new records, by
-    row number: what the batches write (bulk.create), not validated a second time."""
-    validated = {}
-    for index, (row, data, action) in enumerate(plans):
-        if action not in ("create", "update"):
-            continue
-        context: dict[str, Any] = {**user_context, "model": model, "session": model.Session}
-        if action == "create":
-            valid, errors = bulk.validate(context, data)
-            # kept pickled until its batch is written (heap peak at 5,000 rows 31.8 MiB, 43.5 with the dicts kept:
-            # benchmarks/questionnaire_import.py); the validated data replaces the plan's
-            validated[row.number] = pickle.dumps(valid, protocol=pickle.HIGHEST_PROTOCOL)
-            plans[index] = (row, {}, action)
-        else:
-            context["package"] = model.Package.get(data["id"])
-            plugin = lib_plugins.lookup_package_plugin(data.get("type") or "dataset")
-            _, errors = lib_plugins.plugin_validate(plugin, context, dict(data), plugin.update_package_schema(),
-                                                    "package_update")
-        if errors:
-            _row_errors(row, errors)
-    return validated
+class _Spool:
+    """The validated data of the rows to be written, kept pickled in a temporary file (on disk past 1 MiB) until
+    their batch is written: what the import holds in memory per row is its number, identifier and errors, so a
+    5,000-row file costs about what a 1,000-row one does (benchmarks/questionnaire_import.py)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    def put(self, data: dict) -> tuple[int, int]:
+        blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        offset = self._file.seek(0, io.SEEK_END)
+        self._file.write(blob)
+        return offset, len(blob)
+
+    def get(self, where: tuple[int, int]) -> dict:
+        offset, length = where
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(length))  # bytes this process pickled above: never outside input
+
+
+def _validate(row: q.Row, data: dict, action: str, user_context: dict) -> dict:
+    """The row validated as package_create / package_update would (the dataset type's schema, the same context),
+    writing nothing; errors go on the row. Returns what its batch writes: a new record's validated data (not
+    validated a second time: bulk.create), a changed one's merged data (package_update)."""
+    context: dict[str, Any] = {**user_context, "model": model, "session": model.Session}
+    if action == "create":
+        valid, errors = bulk.validate(context, data)
+    else:
+        context["package"] = model.Package.get(data["id"])
+        plugin = lib_plugins.lookup_package_plugin(data.get("type") or "dataset")
+        valid = data
+        _, errors = lib_plugins.plugin_validate(plugin, context, dict(data), plugin.update_package_schema(),
+                                                "package_update")
+    if errors:
+        _row_errors(row, errors)
+    return valid
+
+
+def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, spool: _Spool) -> list[tuple]:
+    """Plan and validate the rows as they are read, ``PLAN_CHUNK`` at a time (one identifier lookup each):
+    (row, where its data is in the spool or None, action) per row, the row left holding only its identifier
+    and errors."""
+    seen: dict[str, int] = {}
+    given: set[str] = set()  # URL names given to the file's new records: two identifiers may share a slug
+    plans: list[tuple] = []
+    while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
+        existing_ids = _find_by_identifier([r.data["identifier"] for r in chunk if r.data.get("identifier")])
+        new = list(dict.fromkeys(r.data["identifier"] for r in chunk if r.data.get("identifier") and
+                                 r.data["identifier"] not in existing_ids and "name" not in r.data))
+        names = dict(zip(new, utils.unique_names([_slug(i) for i in new], given), strict=True))
+        for row in chunk:
+            identifier = row.data.get("identifier")
+            if identifier in seen:
+                row.error("identifier", tk._("The identifier repeats row %s") % seen[identifier])
+            elif identifier:
+                seen[identifier] = row.number
+            _, data, action = _plan(row, orgs, existing_ids.get(identifier), user_context, names.get(identifier))
+            where = None
+            if action in ("create", "update"):
+                valid = _validate(row, data, action, user_context)
+                if not row.errors:
+                    where = spool.put(valid)
+            row.data = {"identifier": identifier}
+            plans.append((row, where, action))
+        model.Session.rollback()  # nothing of the planning and validation stays in the session
+    return plans
 
 
 def _tally(report: dict, row: q.Row, action: str) -> None:
     report["created" if action == "create" else "updated"].append(row.data["identifier"])
 
 
-def _save_batch(batch: list, validated: dict[int, bytes], user_context: dict, report: dict) -> None:
+def _save_batch(batch: list, spool: _Spool, user_context: dict, report: dict) -> None:
     """Write one batch in one transaction — its new records in one bulk write (validated once, before), its
     changed ones through package_update — and commit it (one search-index update), or roll it back whole."""
     write_context = {**user_context, "defer_commit": True, "return_id_only": True}
     try:
-        bulk.create(dict(user_context), [pickle.loads(validated.pop(row.number))  # bytes pickled above, not input
-                                         for row, _, action in batch if action == "create"])
-        for row, data, action in batch:
+        bulk.create(dict(user_context), [spool.get(where) for _, where, action in batch if action == "create"])
+        for row, where, action in batch:
             if action != "update":
                 continue
             try:
-                tk.get_action("package_update")(dict(write_context), data)
+                tk.get_action("package_update")(dict(write_context), spool.get(where))
             except tk.ValidationError as error:  # what only the database knew
                 _row_errors(row, error.error_dict)
                 raise
@@ -214,15 +264,15 @@ def _save_batch(batch: list, validated: dict[int, bytes], user_context: dict, re
         _tally(report, row, action)
 
 
-def _save(plans: list, validated: dict[int, bytes], user_context: dict, report: dict) -> None:
+def _save(plans: list, spool: _Spool, user_context: dict, report: dict) -> None:
     """Write the valid rows in batches of ``inventory.import_batch_rows``; a batch that fails is rolled back,
     the import stops there and the report says which rows were saved before it."""
-    to_write = [plan for plan in plans if plan[2] in ("create", "update") and not plan[0].errors]
+    to_write = [plan for plan in plans if plan[1] is not None]
     size = config.inventory_import_batch_rows()
     for start in range(0, len(to_write), size):
         batch = to_write[start:start + size]
         try:
-            _save_batch(batch, validated, user_context, report)
+            _save_batch(batch, spool, user_context, report)
         except Exception as error:
             first = batch[0][0]
             if not isinstance(error, tk.ValidationError):
@@ -247,41 +297,33 @@ def urbanaudit_inventory_import(context: Context, data_dict: DataDict) -> dict[s
     dry_run = tk.asbool(data_dict.get("dry_run", False))
     valid_only = tk.asbool(data_dict.get("valid_only", False))
     filename, content = _upload(data_dict)
-    try:
-        rows = list(q.parse_rows(q.read_table(filename, content, tk._), tk._))
-    except q.QuestionnaireError as error:
-        raise tk.ValidationError({"upload": [tk._("The questionnaire cannot be read: %s") % error]}) from error
-
     orgs = {name: org_id for org_id, name in model.Session.query(model.Group.id, model.Group.name)
             .filter(model.Group.is_organization.is_(True), model.Group.state == "active")}
-    existing_ids = _find_by_identifier([r.data["identifier"] for r in rows if r.data.get("identifier")])
     user = context.get("auth_user_obj") or (model.User.by_name(context["user"]) if context.get("user") else None)
     user_context = {"user": context.get("user"), "auth_user_obj": user}  # looked up once, not per row
-    seen: dict[str, int] = {}
-    plans = []
-    for row in rows:
-        identifier = row.data.get("identifier")
-        if identifier in seen:
-            row.error("identifier", tk._("The identifier repeats row %s") % seen[identifier])
-        elif identifier:
-            seen[identifier] = row.number
-        plans.append(_plan(row, orgs, existing_ids.get(identifier), user_context))
 
-    report: dict[str, Any] = {"rows": len(rows), "created": [], "updated": [], "dry_run": dry_run, "unchanged": [
-        row.data["identifier"] for row, _, action in plans if action == "unchanged"]}
     # Every row is validated before anything is written: a file with errors writes nothing (unless valid_only)
-    # and a dry run writes nothing at all. The valid rows are then written in batches, each one transaction and
+    # and a dry run writes nothing at all. The file is read, planned and validated row by row (its validated
+    # data spooled to a temporary file), then the valid rows are written in batches, each one transaction and
     # one search-index update (ckanext.urbanaudit.indexing): memory stays flat however long the file, a Solr
     # error rolls its batch back, and a rolled-back row never reaches Solr.
-    validated = _validate(plans, user_context)
-    model.Session.rollback()  # nothing of the validation stays in the session
-    errors = [e for row, _, _ in plans for e in row.errors]
-    if dry_run:  # what the import would do
-        for row, _, action in plans:
-            if action in ("create", "update") and not row.errors:
-                _tally(report, row, action)
-    elif valid_only or not errors:
-        _save(plans, validated, user_context, report)
+    with tempfile.SpooledTemporaryFile(max_size=2 ** 20) as spooled:
+        spool = _Spool(spooled)
+        try:
+            plans = _prepare(q.parse_rows(q.iter_table(filename, content, tk._), tk._), orgs, user_context, spool)
+        except q.QuestionnaireError as error:
+            model.Session.rollback()
+            raise tk.ValidationError({"upload": [tk._("The questionnaire cannot be read: %s") % error]}) from error
+        report: dict[str, Any] = {"rows": len(plans), "created": [], "updated": [], "dry_run": dry_run,
+                                  "unchanged": [row.data["identifier"] for row, _, action in plans
+                                                if action == "unchanged"]}
+        errors = [e for row, _, _ in plans for e in row.errors]
+        if dry_run:  # what the import would do
+            for row, where, action in plans:
+                if where is not None:
+                    _tally(report, row, action)
+        elif valid_only or not errors:
+            _save(plans, spool, user_context, report)
     report["errors"] = [e for row, _, _ in plans for e in row.errors]
     report["imported"] = not dry_run and (valid_only or not errors) and "stopped_at_row" not in report
     return report

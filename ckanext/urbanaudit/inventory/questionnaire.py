@@ -14,6 +14,7 @@ export (the template filled with the catalogue), which imports back unchanged.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -163,6 +164,12 @@ def read_table(filename: str, content: bytes, translate: Translate = _same_text)
     Read lazily and bounded whatever the file declares: at most MAX_ROWS rows after the header and
     MAX_COLUMNS columns (a longer or wider file is refused), an XLSX's declared dimension ignored.
     """
+    return list(iter_table(filename, content, translate))
+
+
+def iter_table(filename: str, content: bytes, translate: Translate = _same_text) -> Iterator[list[Any]]:
+    """``read_table``'s rows one by one, read from the file as they are asked for (a long file is never held
+    as a table); the limits are checked as the rows come, so a refusal may come after the first rows."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
         return _bounded(_xlsx_rows(content, translate), translate, last=EXCEL_ROWS)
@@ -172,11 +179,11 @@ def read_table(filename: str, content: bytes, translate: Translate = _same_text)
 
 
 def _bounded(rows: Iterable[tuple[Any, ...] | list[Any]], translate: Translate,
-             last: int | None = None) -> list[list[Any]]:
+             last: int | None = None) -> Iterator[list[Any]]:
     """The rows as lists, each cut after its last value; refused when longer or wider than the limits.
-    Below row MAX_ROWS + 1 only emptiness is checked, up to row ``last``."""
-    table: list[list[Any]] = []
-    empty: list[Any] = []  # one object for every empty row: a sheet of gaps costs a pointer per row
+    Below row MAX_ROWS + 1 only emptiness is checked, up to row ``last``. Empty rows are held back (as a count)
+    until a row with a value follows them: trailing ones are left out."""
+    held = 0
     for position, cells in enumerate(rows, start=1):
         width = len(cells) if cells.count(None) < len(cells) else 0  # count: fast on the gaps' padding
         while width and _blank(cells[width - 1]):
@@ -189,10 +196,13 @@ def _bounded(rows: Iterable[tuple[Any, ...] | list[Any]], translate: Translate,
             if last is not None and position >= last:
                 break
             continue
-        table.append(list(cells[:width]) if width else empty)
-    while table and table[-1] is empty:
-        table.pop()
-    return table
+        if not width:
+            held += 1
+            continue
+        for _ in range(held):
+            yield []
+        held = 0
+        yield list(cells[:width])
 
 
 def _blank(value: Any) -> bool:
@@ -222,8 +232,9 @@ def _xlsx_rows(content: bytes, translate: Translate) -> Iterator[tuple[Any, ...]
         workbook.close()
 
 
-def _csv_rows(content: bytes, translate: Translate) -> list[list[str]]:
-    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or Windows-1250."""
+def _csv_rows(content: bytes, translate: Translate) -> Iterator[list[str]]:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or Windows-1250: the first of
+    these that decodes the whole file (checked piecewise, keeping nothing) is the one the rows are read in."""
     if content.startswith(b"\xef\xbb\xbf"):
         encodings = ["utf-8-sig"]
     elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -232,14 +243,28 @@ def _csv_rows(content: bytes, translate: Translate) -> list[list[str]]:
         encodings = []  # UTF-16 without its mark, or not text at all
     else:
         encodings = ["utf-8", "cp1250"]  # cp1250: Polish Windows Excel's "CSV"
-    for encoding in encodings:
-        try:
-            return _bounded(_csv_lines(content, encoding), translate)
-        except UnicodeDecodeError:
-            continue
-        except csv.Error as error:
-            raise QuestionnaireError(translate("not a readable CSV file (%s)") % error) from error
-    raise QuestionnaireError(translate("the file is not text in UTF-8 or Windows-1250"))
+    encoding = next((name for name in encodings if _decodes(content, name)), None)
+    if encoding is None:
+        raise QuestionnaireError(translate("the file is not text in UTF-8 or Windows-1250"))
+    return _csv_checked(content, encoding, translate)
+
+
+def _decodes(content: bytes, encoding: str, piece: int = 2 ** 16) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(content), piece):
+            decoder.decode(content[start:start + piece])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_checked(content: bytes, encoding: str, translate: Translate) -> Iterator[list[str]]:
+    try:
+        yield from _bounded(_csv_lines(content, encoding), translate)
+    except csv.Error as error:
+        raise QuestionnaireError(translate("not a readable CSV file (%s)") % error) from error
 
 
 def _csv_lines(content: bytes, encoding: str) -> Iterator[list[str]]:
@@ -252,7 +277,7 @@ def _csv_lines(content: bytes, encoding: str) -> Iterator[list[str]]:
         yield from csv.reader(itertools.chain([first], text), csv.excel, delimiter=delimiter)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int                                   # spreadsheet row number (header is row 1)
     data: dict[str, Any]
@@ -309,15 +334,17 @@ def _cell(value: Any) -> str:
     return spreadsheet_text(str(value).strip()).strip()
 
 
-def parse_rows(table: list[list[Any]], translate: Translate = _same_text) -> Iterator[Row]:
-    """Dataset dicts (only the columns present) from the rows of a table."""
-    if not table:
+def parse_rows(table: Iterable[list[Any]], translate: Translate = _same_text) -> Iterator[Row]:
+    """Dataset dicts (only the columns present) from the rows of a table (header first), as they come."""
+    cells_of = iter(table)
+    header_row = next(cells_of, None)
+    if header_row is None:
         raise QuestionnaireError(translate("the file is empty"))
-    if len(table) - 1 > MAX_ROWS:
-        raise QuestionnaireError(translate("more than %s rows") % MAX_ROWS)
-    columns = _columns(table[0])
+    columns = _columns(header_row)
     index = VocabularyIndex()
-    for offset, cells in enumerate(table[1:], start=2):
+    for offset, cells in enumerate(cells_of, start=2):
+        if offset - 1 > MAX_ROWS:
+            raise QuestionnaireError(translate("more than %s rows") % MAX_ROWS)
         texts = {columns[i].key: _cell(v) for i, v in enumerate(cells) if i in columns}
         beyond = [i for i, v in enumerate(cells) if i not in columns and _cell(v)]
         if not any(texts.values()) and not beyond:
