@@ -1,6 +1,7 @@
 """The action of the inventory questionnaire: import (the export and the template are in workbook.py)."""
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import pickle
@@ -258,8 +259,11 @@ def _save_batch(batch: list, spool: _Spool, user_context: dict, report: dict) ->
         raise
     finally:
         # the session would otherwise keep every saved object reachable (an organization's member collection
-        # grows with each dataset), and memory with the length of the file
+        # grows with each dataset), and memory with the length of the file; the batch's objects form reference
+        # cycles (ORM states, validation contexts) that Python's collector would free only now and then, several
+        # batches' worth at once: freed here, the peak is one batch's whatever the file's length
         model.Session.expunge_all()
+        gc.collect()
     for row, _, action in batch:
         _tally(report, row, action)
 
