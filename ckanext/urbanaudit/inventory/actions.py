@@ -109,9 +109,9 @@ def _flatten(errors: dict, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context: dict,
-          name: str | None = None) -> tuple[q.Row, dict, str]:
+          name: str | None) -> tuple[q.Row, dict, str]:
     """What a row does: (row, dataset dict, "create" | "update" | "unchanged" | "error"); errors go on the row.
-    ``name``: the URL name a new record gets unless the row gives one."""
+    ``name``: the URL name a new record gets (``utils.unique_names``, for the row's chunk)."""
     org_name = row.data.get("owner_org")
     if org_name:
         if org_name in orgs:
@@ -131,7 +131,7 @@ def _plan(row: q.Row, orgs: dict[str, str], package_id: str | None, user_context
     existing = tk.get_action("package_show")({"ignore_auth": True}, {"id": package_id}) if package_id else None
     data, changed = _merge(existing, row.data)
     if existing is None:
-        data.setdefault("name", name or utils.unique_name(_slug(row.data["identifier"])))
+        data.setdefault("name", name)
         data.setdefault("type", "dataset")
         if not data.get("owner_org"):
             row.error("owner_org", tk._("Missing value"))
@@ -214,8 +214,8 @@ def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, sp
     plans: list[tuple] = []
     while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
         existing_ids = _find_by_identifier([r.data["identifier"] for r in chunk if r.data.get("identifier")])
-        new = list(dict.fromkeys(r.data["identifier"] for r in chunk if r.data.get("identifier") and
-                                 r.data["identifier"] not in existing_ids and "name" not in r.data))
+        new = list(dict.fromkeys(r.data["identifier"] for r in chunk
+                                 if r.data.get("identifier") and r.data["identifier"] not in existing_ids))
         names = dict(zip(new, utils.unique_names([_slug(i) for i in new], given), strict=True))
         for row in chunk:
             identifier = row.data.get("identifier")
