@@ -15,11 +15,13 @@ services: setup
 stop:
 	scripts/services.sh stop
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), each with its own databases, Solr site id and Redis
+# database (scripts/test-workers.sh); a test file's tests stay together on one worker (--dist loadfile).
+TEST_WORKERS ?= 2
+
 test: services
-	$(CKAN) -c test.ini db upgrade
-	$(CKAN) -c test.ini db pending-migrations --apply
-	CKAN=$(CKAN) scripts/datastore-permissions.sh test.ini
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	CKAN=$(CKAN) scripts/test-workers.sh $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 $(DEMO_INI): demo/demo.ini
 	mkdir -p var

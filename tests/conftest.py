@@ -4,6 +4,8 @@ server on 127.0.0.1 from the recorded responses in ../shared/fixtures."""
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 
 import ckan.plugins
 import ckan.plugins.toolkit as tk
@@ -18,6 +20,19 @@ from ckanext.urbanaudit.cities.model import City
 from tests.source_server import SourceServer
 
 pytest_plugins = ["ckanext.harvest.tests.fixtures", "tests.browser_support"]
+
+
+def pytest_configure(config):
+    """A pytest-xdist worker (`make test` runs the suite on several) reads its own configuration,
+    var/test-workers/<worker>.ini, written by scripts/test-workers.sh: test.ini with the worker's own databases,
+    Solr site id and Redis database. Runs before CKAN's pytest plugin loads the configuration at session start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    ini = Path(config.rootpath) / "var" / "test-workers" / f"{worker}.ini"
+    if not ini.is_file():
+        raise pytest.UsageError(f"{ini} is missing: run scripts/test-workers.sh N (make test does) before pytest -n N")
+    config.option.ckan_ini = str(ini)
 
 
 @pytest.fixture(scope="session")
