@@ -8,7 +8,10 @@ import csv
 import io
 import json
 
+import ckan.plugins.toolkit as tk
 import pytest
+import sqlalchemy as sa
+from ckan import model
 from ckan.tests import factories, helpers
 
 from ckanext.urbanaudit.indicators import compute as indicator_compute
@@ -157,3 +160,44 @@ def test_item_10_crafted_source_ref_lists_no_draft_private_or_deleted_dataset(ap
         assert "Pomiary jawne PM10" in body
         for title in hidden_titles:
             assert title not in body and title not in listed
+
+
+def test_the_values_api_answers_over_http_exactly_what_the_action_returns_to_python_callers(app, cities):
+    """Over the Action API the series is written as JSON by PostgreSQL (store.series_json), in Python by
+    store.series: the same values, fields and order for an anonymous caller (a private input blanked) and for a
+    member of the department (shown), awkward numbers, missing values and flags included."""
+    _private_indicator(FIREFIGHTERS)
+    populations = {"2019": 0.1, "2020": 1e-05, "2021": 12345678.901, "2022": 200000, "2023": 199999.5}
+    _sysadmin_upsert([_v("kielce", E + "DE1001V", period, value, flags=["p"] if period == "2020" else [])
+                      for period, value in populations.items()]
+                     + [_v("lublin", E + "DE1001V", "2023", None, flags=["not_available"]),
+                        _v("lublin", E + "DE1001V", "2022", -2.5, source="bdl", unit="osoby", method="spis"),
+                        *(_v("kielce", FIREFIGHTERS, p, SECRET, source="city") for p in populations)])
+    indicator_compute.compute()
+    # a time stamp on a whole second (isoformat writes no microseconds)
+    model.Session.execute(sa.text("UPDATE urbanaudit_indicator_value SET computed_at = date_trunc('second', "
+                                  "computed_at) WHERE period = '2019'"))
+    model.Session.commit()
+    member = factories.User()
+    helpers.call_action("organization_member_create", id="um-kielce", username=member["name"], role="member")
+    token = factories.APIToken(user=member["name"])["token"]
+    for code in (E + "DE1001V", DERIVED):
+        for user, auth in (("", None), (member["name"], token)):
+            python = tk.get_action("urbanaudit_indicator_values")(
+                {"user": user, "ignore_auth": False}, {"indicator_code": code})
+            answer = _api(app, "urbanaudit_indicator_values", {"indicator_code": code}, auth)
+            assert answer.status_code == 200
+            assert answer.json["result"] == python and len(python) >= 5, (code, user)
+    # what the comparison covered: a derived value with the private input blanked for the anonymous caller only
+    anonymous = _api(app, "urbanaudit_indicator_values", {"indicator_code": DERIVED}).json["result"]
+    shown = _api(app, "urbanaudit_indicator_values", {"indicator_code": DERIVED}, token).json["result"]
+    blanked = [i for v in anonymous for i in v["inputs"] if i["indicator_code"] == FIREFIGHTERS]
+    assert blanked and all(i["hidden"] is True and i["value"] is None for i in blanked)
+    assert {i["value"] for v in shown for i in v["inputs"] if i["indicator_code"] == FIREFIGHTERS} == {SECRET}
+    assert [v["computed_at"][19:] for v in anonymous if v["period"] == "2019"] == [""]
+    assert [v["value"] for v in anonymous if v["city"] == "2661011"][:2] == [
+        pytest.approx(SECRET / 0.1 * 100000), pytest.approx(SECRET / 1e-05 * 100000)]
+    limited = _api(app, "urbanaudit_indicator_values", {"indicator_code": E + "DE1001V", "city": "lublin",
+                                                         "source": "eurostat", "limit": 1}).json["result"]
+    assert limited == [{**limited[0], "city": "0663011", "period": "2023", "value": None,
+                        "flags": ["not_available"]}]
