@@ -50,13 +50,17 @@ def free_port() -> int:
 def start_server(ini: Path | str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
     """The portal as production serves it (and `make demo`): gunicorn with ``ckanext.urbanaudit.wsgi``, workers
     sized to the cores (2 x cores + 1, BENCH_WORKERS overrides), on 127.0.0.1:port; returns once it answers
-    status_show."""
+    status_show. Its log (gunicorn's and CKAN's, a failed request's traceback included) goes to
+    var/log/bench-gunicorn-<port>.log."""
     workers = os.environ.get("BENCH_WORKERS") or str(2 * (os.cpu_count() or 1) + 1)
     gunicorn = str(Path(ckan_command()).parent / "gunicorn")
-    server = subprocess.Popen([gunicorn, "ckanext.urbanaudit.wsgi:make_application()",
-                               "--bind", f"127.0.0.1:{port}", "--workers", workers, "--timeout", "300"],
-                              env=dict(os.environ, **(env or {}), CKAN_INI=str(Path(ini).resolve())),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = ROOT / "var" / "log" / f"bench-gunicorn-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:  # the child keeps its own descriptor
+        server = subprocess.Popen([gunicorn, "ckanext.urbanaudit.wsgi:make_application()",
+                                   "--bind", f"127.0.0.1:{port}", "--workers", workers, "--timeout", "300"],
+                                  env=dict(os.environ, **(env or {}), CKAN_INI=str(Path(ini).resolve())),
+                                  stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(240):
         if server.poll() is not None:
@@ -101,8 +105,12 @@ def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dic
     def warm():
         session = requests.Session()
         for _ in range(warmup):
-            session.get(url, timeout=120).raise_for_status()
+            response = session.get(url, timeout=120)
+            if response.status_code != 200:  # counted, not raised: the traceback is in the server's log
+                with lock:
+                    warm_errors.append(response.status_code)
 
+    warm_errors: list[int] = []
     # every worker process answers its first requests (imports, templates, catalogues) before the clock starts:
     # as many warming clients as measuring ones, so no worker meets the page for the first time while measured
     warmers = [threading.Thread(target=warm) for _ in range(clients)]
@@ -117,6 +125,9 @@ def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dic
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    if warm_errors:
+        print(f"warm-up of {url}: HTTP {sorted(set(warm_errors))} x {len(warm_errors)} "
+              "(see var/log/bench-gunicorn-*.log)", flush=True)
     latencies.sort()
     if not latencies:
         return {"n": 0, "errors": len(errors), "p50": float("nan"), "p95": float("nan"), "rps": 0.0,
