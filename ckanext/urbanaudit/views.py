@@ -13,11 +13,12 @@ from ckanext.urbanaudit.dcat.dump import dcat_dump
 from ckanext.urbanaudit.indicators.views import indicators
 from ckanext.urbanaudit.inventory.views import inventory
 from ckanext.urbanaudit.portal.guides import guides
-from ckanext.urbanaudit.portal.views import researchers
+from ckanext.urbanaudit.portal.views import home_page, researchers
 from ckanext.urbanaudit.quality.views import quality
 from ckanext.urbanaudit.requests.views import requests_pages
 
 
 def get_blueprints() -> list[Blueprint]:
-    return [team_pages, questionnaire_pages, target_pages, report_pages, danegovpl, indicators, inventory, quality,
-            researchers, requests_pages, comments, guides, dcat_dump]
+    # home_page first: its "/" precedes ckanext-dcat's and CKAN's (the first rule added for a path wins)
+    return [home_page, team_pages, questionnaire_pages, target_pages, report_pages, danegovpl, indicators, inventory,
+            quality, researchers, requests_pages, comments, guides, dcat_dump]

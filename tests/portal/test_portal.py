@@ -7,7 +7,9 @@ from unittest import mock
 
 import ckan.plugins.toolkit as tk
 import pytest
+from ckan import model
 from ckan.lib.redis import connect_to_redis
+from ckan.lib.search import query as search_query
 from ckan.tests import factories, helpers
 from rdflib import Graph
 
@@ -46,6 +48,39 @@ def test_home_page_shows_themes_with_counts_latest_records_and_the_way_in(app, c
     assert "Search the data of the city" in english and "Latest data sets" in english
     # no city loaded: the indicator section says so, without an error
     assert "Miasto portalu nie zostało jeszcze wczytane" in page and 'href="/gaps"' not in page
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_home_page_searches_only_for_what_it_shows_and_still_negotiates_rdf_and_greets_users(app, catalogue,
+                                                                                               monkeypatch):
+    """The home page's own view (portal/views.py) precedes CKAN's and ckanext-dcat's view of "/": a visitor's page
+    makes the two catalogue searches its summary needs (CKAN's view added a third, for variables the page never
+    reads); an RDF request still gets the catalogue; a signed-in user without an e-mail address still gets CKAN's
+    notice to add one."""
+    searches = []
+    real_run = search_query.PackageSearchQuery.run
+
+    def counted(self, query, *args, **kwargs):
+        searches.append(query.get("fq"))
+        return real_run(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(search_query.PackageSearchQuery, "run", counted)
+    page = app.get("/")
+    assert page.status_code == 200 and "Rozkład jazdy komunikacji miejskiej" in page.get_data(as_text=True)
+    assert len(searches) == 2, searches
+    monkeypatch.setattr(search_query.PackageSearchQuery, "run", real_run)
+
+    turtle = app.get("/", headers={"Accept": "text/turtle"})
+    assert turtle.headers["Content-Type"].startswith("text/turtle")
+    graph = Graph().parse(data=turtle.get_data(as_text=True), format="turtle")
+    assert "Rozkład jazdy komunikacji miejskiej" in {str(o) for o in graph.objects()}
+
+    without_email = factories.User()
+    model.User.get(without_email["name"]).email = ""
+    model.Session.commit()
+    token = factories.APIToken(user=without_email["name"])["token"]
+    greeted = app.get("/", headers={"Authorization": token}).get_data(as_text=True)
+    assert "Szukaj w danych miasta" in greeted and "/user/edit" in greeted
 
 
 ENV_ORG = "kielce-wydzial-srodowiska"  # made by the `cities` fixture
