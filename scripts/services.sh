@@ -45,10 +45,7 @@ start_postgres() {
     runuser -u postgres -- psql -q -c "CREATE ROLE datastore_ro LOGIN PASSWORD 'datastore_ro'"
   fi
   for db in urbanaudit_test urbanaudit_demo urbanaudit_test_datastore urbanaudit_demo_datastore; do
-    if [ -z "$(runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
-      log "creating database $db"
-      runuser -u postgres -- createdb -O ckan_default -E UTF-8 -T template0 "$db"
-    fi
+    ensure_database "$db"
   done
 }
 

@@ -7,6 +7,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CKAN="${CKAN:-$ROOT/.venv/bin/ckan}"
+log() { printf '[test-workers] %s\n' "$*"; }
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 workers=${1:?usage: scripts/test-workers.sh N}
 REDIS_FIRST=2   # Redis databases 2.. (the demo uses 0, test.ini 1)
 if [ "$workers" -lt 1 ] || [ $((REDIS_FIRST + workers)) -gt 16 ]; then
@@ -26,11 +29,8 @@ for ((i = 0; i < workers; i++)); do
   grep -q "^ckan.redis.url = redis://127.0.0.1:6379/$((REDIS_FIRST + i))$" "$ini.new"
   grep -q "^ckan.site_id = urbanaudit_test_$w$" "$ini.new"
   mv "$ini.new" "$ini"
-  for db in "urbanaudit_test_$w" "urbanaudit_test_${w}_datastore"; do
-    if [ -z "$(runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
-      runuser -u postgres -- createdb -O ckan_default -E UTF-8 -T template0 "$db" </dev/null
-    fi
-  done
+  ensure_database "urbanaudit_test_$w"
+  ensure_database "urbanaudit_test_${w}_datastore"
 done
 prepare() {
   "$CKAN" -c "$1" db upgrade >/dev/null
