@@ -25,8 +25,9 @@ def home() -> Any:
     page without it; a request asking for RDF in its Accept header still gets ckanext-dcat's catalogue, and a
     signed-in user CKAN's view as before (its notice to a user without an e-mail address)."""
     negotiated = tk.asbool(tk.config.get(dcat_utils.ENABLE_CONTENT_NEGOTIATION_CONFIG))
-    if (negotiated and dcat_utils.check_access_header()) or tk.current_user.is_authenticated:
-        return dcat_utils.read_catalog_page(None) if negotiated else core_home.index()
+    rdf_format = dcat_utils.check_access_header() if negotiated else None
+    if rdf_format or tk.current_user.is_authenticated:
+        return dcat_utils.read_catalog_page(rdf_format) if negotiated else core_home.index()
     return tk.render("home/index.html", {})
 
 
