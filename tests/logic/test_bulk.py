@@ -63,9 +63,14 @@ def test_a_bulk_written_record_is_shown_found_and_viewed_as_the_same_record_made
     assert _without_own(shown) == _without_own(expected)
     assert _search_document(bulk_id) == _search_document(made["id"])
     assert helpers.call_action("package_search", fq=f"organization:{org['name']}")["count"] == 2
+    made_views = []
     for mine, theirs in zip(shown["resources"], expected["resources"], strict=True):   # the default views
-        views = [v["view_type"] for v in helpers.call_action("resource_view_list", id=mine["id"])]
-        assert views == [v["view_type"] for v in helpers.call_action("resource_view_list", id=theirs["id"])]
+        views = [{k: v[k] for k in ("view_type", "title", "description")}
+                 for v in helpers.call_action("resource_view_list", id=mine["id"])]
+        assert views == [{k: v[k] for k in ("view_type", "title", "description")}
+                         for v in helpers.call_action("resource_view_list", id=theirs["id"])]
+        made_views += views
+    assert "geojson_view" in {v["view_type"] for v in made_views}   # the GeoJSON file's map view
     assert helpers.call_action("organization_show", id=org["id"])["package_count"] == 2
     assert len(helpers.call_action("package_list")) == 2
 

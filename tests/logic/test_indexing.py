@@ -11,8 +11,11 @@ from ckan import model
 from ckan.lib.search.common import SolrSettings
 from ckan.plugins import toolkit as tk
 from ckan.tests import factories, helpers
+from sqlalchemy import event
 
+from ckanext.urbanaudit.quality import store
 from tests.inventory.test_questionnaire import questionnaire_200, run_import, steward, xlsx  # noqa: F401
+from tests.inventory_records import full_record, minimal_draft
 
 
 class SolrProxy:
@@ -144,3 +147,36 @@ def test_a_rolled_back_write_reaches_no_search(solr):
     assert solr.updates() == []
     assert _found(q="name:wycofany")["count"] == 0
     assert tk.get_action("package_search")({"ignore_auth": True}, {"q": "*:*"})["count"] == 0
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_records_indexed_in_one_batch_carry_each_its_own_quality_score_read_in_one_query():
+    org = factories.Organization()
+    full = helpers.call_action("package_create", **full_record(org["id"], name="pelny", identifier="Q-1"))
+    draft = helpers.call_action("package_create", **minimal_draft(org["id"], name="szkic", identifier="Q-2"))
+    unscored = helpers.call_action("package_create", **full_record(org["id"], name="bez-oceny", identifier="Q-3"))
+    store.recompute(ids=[full["id"], draft["id"]], reindex="none")
+    scores = {package_id: row.score for package_id, row in store.latest_of([full["id"], draft["id"]]).items()}
+    assert scores[full["id"]] != scores[draft["id"]]           # two different scores: a mix-up would show
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "quality_score" in statement:
+            statements.append(statement)
+
+    for package_id in (full["id"], draft["id"], unscored["id"]):   # one transaction: one batch of three
+        model.Package.get(package_id).notes = "Zmieniony opis."
+    event.listen(model.meta.engine, "before_cursor_execute", count)
+    try:
+        model.repo.commit()
+    finally:
+        event.remove(model.meta.engine, "before_cursor_execute", count)
+    assert len(statements) == 1                                  # per record, it was three
+
+    found = {d["id"]: d for d in _found(q="notes:Zmieniony", rows=10)["results"]}
+    assert set(found) == {full["id"], draft["id"], unscored["id"]}
+    for package_id, score in scores.items():
+        [doc] = _found(fq=f"id:{package_id} AND quality_score:{score:03d}")["results"]
+        assert doc["id"] == package_id
+    assert _found(fq=f"id:{unscored['id']} AND quality_score:[* TO *]")["count"] == 0

@@ -26,11 +26,10 @@ from typing import Any
 
 from ckan import model
 from ckan import plugins as p
+from ckan.lib import datapreview
 from ckan.lib import plugins as lib_plugins
 from ckan.lib.dictization import model_save
 from ckan.types import Context
-
-from ckanext.urbanaudit.contents import actions as contents_actions
 
 # what package_dict_save ignores or handles apart from the package's own columns
 _RESOURCE_IGNORED = ("extras", "revision_timestamp", "tracking_summary")
@@ -171,8 +170,25 @@ def create(context: Context, datasets: list[dict[str, Any]]) -> list[str]:
         for plugin in p.PluginImplementations(p.IPackageController):
             plugin.create(package)
             plugin.after_dataset_create(context, data)
-        if data.get("resources"):
-            with contents_actions.creating():
-                p.toolkit.get_action("package_create_default_resource_views")(
-                    {"model": model, "user": context.get("user"), "ignore_auth": True}, {"package": data})
+    _default_views(context.get("user"), datasets)
     return [package.id for package in packages]
+
+
+def _default_views(user: str | None, datasets: list[dict[str, Any]]) -> None:
+    """The default views of the new records' resources, as ``package_create_default_resource_views`` makes them
+    (each configured view plugin not needing the DataStore that can view the resource, with its default title and
+    description), written in the open transaction: the plugins are looked up once for the batch, not per record,
+    and a new resource's existing views are not listed (it has none)."""
+    plugins = datapreview.get_default_view_plugins(False)
+    if not plugins:
+        return
+    context = {"model": model, "user": user, "ignore_auth": True, "defer_commit": True}
+    create_view = p.toolkit.get_action("resource_view_create")
+    for data in datasets:
+        for resource in data.get("resources") or []:
+            for plugin in plugins:
+                info = plugin.info()
+                if plugin.can_view({"resource": resource, "package": data}):
+                    create_view(dict(context), {"resource_id": resource["id"], "view_type": info["name"],
+                                                "title": info.get("default_title", p.toolkit._("View")),
+                                                "description": info.get("default_description", "")})

@@ -18,6 +18,7 @@ is dropped). Deletions are sent as stock CKAN sends them.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from typing import Any
 
 import ckan.lib.search.index as search_index
@@ -32,6 +33,9 @@ _DELETED = "deleted"
 _INDEX = "index"
 _buffer: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar("urbanaudit_index_buffer",
                                                                                          default=None)
+# the datasets of the batch being indexed, and what index hooks loaded for all of them at once (``per_batch``)
+_batch: contextvars.ContextVar[tuple[list[str], dict[str, Any]] | None] = contextvars.ContextVar(
+    "urbanaudit_index_batch", default=None)
 _stock_make_connection = search_index.make_connection
 _stock_notify = search.SynchronousSearchPlugin.notify
 _installed: list[bool] = []
@@ -71,6 +75,19 @@ def _note(plugin: Any, entity: Any, operation: str) -> None:
         noted.setdefault(entity.id, _INDEX)
 
 
+def per_batch(key: str, load: Callable[[list[str]], dict[str, Any]]) -> dict[str, Any] | None:
+    """For an index hook (``before_dataset_index``) called while a batch is indexed: ``load(ids)`` for all the
+    batch's datasets, called once per batch and kept under ``key`` (one query instead of one per dataset); None
+    outside a batch (stock indexing, a single ``index_package``), where the hook looks its dataset up itself."""
+    batch = _batch.get()
+    if batch is None:
+        return None
+    package_ids, loaded = batch
+    if key not in loaded:
+        loaded[key] = load(package_ids)
+    return loaded[key]
+
+
 def _index(package_ids: list[str]) -> None:
     """Show and index these datasets in one Solr update, made searchable at once when ``ckan.search.solr_commit``
     asks for a commit."""
@@ -79,12 +96,13 @@ def _index(package_ids: list[str]) -> None:
     documents: list[dict[str, Any]] = []
     package_index = search.index_for(model.Package)
     show = tk.get_action("package_show")
-    token = _buffer.set(documents)
+    token, batch_token = _buffer.set(documents), _batch.set((package_ids, {}))
     try:
         for package_id in package_ids:
             package_index.index_package(show({"ignore_auth": True, "validate": False, "use_cache": False},
                                              {"id": package_id}))
     finally:
+        _batch.reset(batch_token)
         _buffer.reset(token)
     try:
         # a soft commit makes the documents searchable at once; the update log keeps them durable until Solr's

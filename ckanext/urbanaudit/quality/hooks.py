@@ -6,7 +6,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.urbanaudit import config
+from ckanext.urbanaudit import config, indexing
 from ckanext.urbanaudit.quality import jobs, metrics, store
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ def after_dataset_save(pkg_dict: dict[str, Any]) -> None:
 def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """The latest score and band go into the Solr document (facet ``quality_band``, sort ``quality_score``)."""
     if pkg_dict.get("type") == "dataset" and pkg_dict.get("id"):
-        row = store.latest(pkg_dict["id"])
+        batch = indexing.per_batch("quality_scores", store.latest_of)  # one query for a batch's data sets
+        row = batch.get(pkg_dict["id"]) if batch is not None else store.latest(pkg_dict["id"])
         if row is not None:
             pkg_dict["quality_score"] = solr_score(row.score)
             pkg_dict["quality_band"] = row.band

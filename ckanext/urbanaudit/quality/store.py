@@ -237,6 +237,12 @@ def reindex_now(ids: list[str]) -> None:
         index.update_dict(pkg, defer_commit=n < len(ids))
 
 
+def latest_of(package_ids: list[str]) -> dict[str, QualityScore]:
+    """``latest`` of several data sets in one query: {package id: score} for those that have one."""
+    return {row.package_id: row for row in model.Session.query(QualityScore).filter(
+        QualityScore.package_id.in_(package_ids), QualityScore.latest.is_(True))} if package_ids else {}
+
+
 def latest(package_id: str) -> QualityScore | None:
     return model.Session.query(QualityScore).filter(
         QualityScore.package_id == package_id, QualityScore.latest.is_(True)).one_or_none()
