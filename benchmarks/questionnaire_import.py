@@ -14,6 +14,10 @@ in a fresh subprocess on a freshly reset database, so its peak memory is its own
 * stock    — the same loop with stock CKAN's search indexing (ckanext.urbanaudit.indexing
              uninstalled): the stack the issue's first figures were measured on.
 
+Each phase runs inside a request signed in as the site's sysadmin, as an upload through the web page or the API
+runs (CKAN's authorization finds the signed-in user without a query; a bare request context would look the user up
+for every check, in both phases).
+
 Time and memory are separate runs (tracemalloc slows Python itself): first both phases
 for --rows without tracemalloc (rows/s, ratio import/baseline), then the import alone
 under tracemalloc for each --memory-rows size (heap peak, and its ratio to the smallest).
@@ -88,6 +92,8 @@ def reset() -> None:
 
 def phase(name: str, n: int, traced: bool = False) -> dict:
     """Runs in the subprocess: set up, then time one way of creating n records."""
+    import flask_login
+    from ckan import model
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
     from ckan.plugins import toolkit as tk
@@ -99,6 +105,7 @@ def phase(name: str, n: int, traced: bool = False) -> dict:
         indexing.uninstall()
     with app._wsgi_app.test_request_context():
         site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+        flask_login.login_user(model.User.get(site_user))
         context = {"user": site_user}
         tk.get_action("organization_create")(dict(context), {"name": "wydzial-testowy", "title": "Wydział testowy"})
         if name == "import":
