@@ -33,6 +33,8 @@ from ckan.types import Context
 
 # what package_dict_save ignores or handles apart from the package's own columns
 _RESOURCE_IGNORED = ("extras", "revision_timestamp", "tracking_summary")
+# the title CKAN gives a view whose plugin has none (CKAN's own message, translated by CKAN's catalogue)
+_VIEW = "View"
 _NOT_FAST = ("groups", "relationships_as_subject", "relationships_as_object", "plugin_data")
 
 
@@ -190,5 +192,5 @@ def _default_views(user: str | None, datasets: list[dict[str, Any]]) -> None:
                 info = plugin.info()
                 if plugin.can_view({"resource": resource, "package": data}):
                     create_view(dict(context), {"resource_id": resource["id"], "view_type": info["name"],
-                                                "title": info.get("default_title", p.toolkit._("View")),
+                                                "title": info.get("default_title", p.toolkit._(_VIEW)),
                                                 "description": info.get("default_description", "")})
