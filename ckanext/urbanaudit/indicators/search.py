@@ -83,6 +83,11 @@ def _values_of(ind: Indicator, name: str, with_values: set[str]) -> list[str]:
     return [str(value)] if value else []
 
 
+def count(q: str | None, hidden: Collection[str]) -> int:
+    """How many entries ``search({"q": q}, hidden)`` finds, without its facets (which read the values table)."""
+    return sum(1 for i in catalogue().indicators if i.code not in hidden and matches(i, q))
+
+
 def search(filters: dict[str, Any], hidden: Collection[str], city: str | None = None) -> dict[str, Any]:
     """The entries matching ``filters`` (``q`` and any of :data:`FACETS`), in catalogue order, and the facet
     counts: ``{"entries": [...], "facets": {facet: {value: count}}}``."""

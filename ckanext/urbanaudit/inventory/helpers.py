@@ -6,6 +6,8 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.urbanaudit import vocabularies
+from ckanext.urbanaudit.indicators import search as indicator_search
+from ckanext.urbanaudit.indicators import visibility
 from ckanext.urbanaudit.utils import user_context
 
 
@@ -19,4 +21,7 @@ def urbanaudit_indicators_matching(q: str | None) -> int:
     them (the data-set search page points there); 0 without a query."""
     if not (q or "").strip():
         return 0
-    return tk.get_action("urbanaudit_indicator_list")(user_context(), {"q": q, "limit": 1})["count"]
+    # the count urbanaudit_indicator_list gives, without its facets and entries: the search page shows the number
+    context = user_context()
+    tk.check_access("urbanaudit_indicator_list", context, {"q": q})
+    return indicator_search.count(q, visibility.hidden(context))
