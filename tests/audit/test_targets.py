@@ -254,6 +254,11 @@ def test_the_city_page_shows_the_targets_table_and_links_the_leadership_page(app
     assert 'data-status="achieved"' in pm and 'aria-valuenow="100.0"' in pm
     assert 'href="/city/2661011/leadership"' in html
     assert "Dla kierownictwa miasta" in html
+    # the API gives the same targets, and leaves them out when asked to (the home page's headline)
+    shown = helpers.call_action("urbanaudit_city_show", id="kielce")
+    assert sorted(t["indicator_code"] for t in shown["targets"]) == sorted([LIFE, PM25])
+    lean = helpers.call_action("urbanaudit_city_show", id="kielce", targets=False)
+    assert "targets" not in lean and lean["themes"] == shown["themes"]
 
 
 def test_the_team_form_sets_a_target(app, audit_world):

@@ -15,8 +15,10 @@ from ckan import model
 from ckan.tests import factories, helpers
 
 from ckanext.urbanaudit.indicators import compute as indicator_compute
+from ckanext.urbanaudit.indicators import visibility
 from ckanext.urbanaudit.indicators.catalogue import catalogue
 from ckanext.urbanaudit.indicators.load import load
+from ckanext.urbanaudit.inventory import helpers as inventory_helpers
 from tests.indicator_data import E, _pm10_values, _sysadmin_upsert, _v
 from tests.inventory_records import full_record
 
@@ -115,6 +117,24 @@ def test_item_3_city_dashboard_scores_leave_out_private_indicators(app, cities):
     # the dashboard's page and download come from the same action
     page_json = json.loads(app.get("/city/2661011?format=json").get_data(as_text=True))
     assert page_json["composite"]["value"] == 0.0
+
+
+def test_the_hidden_codes_read_from_private_indicators_alone_are_those_of_the_full_visibility(app, cities):
+    _private_indicator("ISO37120:2014:8.4")
+    load(owner="um-kielce", codes=["ISO37120:2014:8.3"])                   # a public one beside it
+    member = factories.User()
+    helpers.call_action("organization_member_create", id="um-kielce", username=member["name"], role="member")
+    outsider = factories.User()
+    for user, expected in (("", {"ISO37120:2014:8.4"}), (outsider["name"], {"ISO37120:2014:8.4"}),
+                           (member["name"], set()), (factories.Sysadmin()["name"], set())):
+        assert visibility.hidden({"user": user}) == visibility.for_context({"user": user}).hidden == expected
+    # the search page's count of matching indicators (a visitor's) leaves the private one out as the list does
+    with app.flask_app.test_request_context():
+        for q in ("8.4", "ISO37120:2014:8", "powietrza"):
+            listed = helpers.call_action("urbanaudit_indicator_list", {"user": ""}, q=q)["count"]
+            assert inventory_helpers.urbanaudit_indicators_matching(q) == listed
+        mine = helpers.call_action("urbanaudit_indicator_list", {"user": member["name"]}, q="8.4")
+        assert "ISO37120:2014:8.4" in json.dumps(mine)                    # there to be left out
 
 
 def test_item_3_harvest_jobs_run_refuses_anonymous_callers_with_403(app, clean_db):

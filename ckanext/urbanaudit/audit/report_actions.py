@@ -53,4 +53,4 @@ def urbanaudit_iso37120_report(context: Context, data_dict: DataDict) -> dict[st
     """
     tk.check_access("urbanaudit_iso37120_report", context, data_dict)
     city = model.Session.get(City, data_dict["city"])
-    return iso_report.report(city, data_dict["year"], visibility.for_context(context).hidden)
+    return iso_report.report(city, data_dict["year"], visibility.hidden(context))

@@ -185,4 +185,4 @@ def urbanaudit_leadership(context: Context, data_dict: DataDict) -> dict[str, An
     tk.check_access("urbanaudit_leadership", context, data_dict)
     city = model.Session.get(City, data_dict["city"])
     gaps = tk.get_action("urbanaudit_gaps")({**context}, {"city": city.teryt, "datasets": False})
-    return leadership.summary(city, visibility.for_context(context).hidden, gaps)
+    return leadership.summary(city, visibility.hidden(context), gaps)

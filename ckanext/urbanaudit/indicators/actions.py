@@ -135,11 +135,15 @@ def urbanaudit_city_show(context: Context, data_dict: DataDict) -> dict[str, Any
     values against the peers, and the quality-of-life composite with its coverage.
 
     :param id: TERYT code or slug (default: the portal's city)
+    :param targets: include the city's targets with their progress (default true; false leaves ``targets`` out)
     """
     tk.check_access("urbanaudit_city_show", context, data_dict)
     city = _city(data_dict.get("id") or data_dict.get("city"))
-    hidden = visibility.for_context(context).hidden
-    return {**report.city_dashboard(city, hidden), "targets": targets.for_city(city, hidden)}
+    hidden = visibility.hidden(context)
+    dashboard = report.city_dashboard(city, hidden)
+    if data_dict.get("targets", True):
+        dashboard["targets"] = targets.for_city(city, hidden)
+    return dashboard
 
 
 @tk.side_effect_free

@@ -92,24 +92,26 @@ def is_stale(period: str | None, today: date | None = None) -> bool:
 
 
 def _latest_rows(codes: list[str], teryt: str, periods: int) -> list[Any]:
-    """One city's rows with a value in its latest ``periods`` periods with a value, of each code."""
+    """One city's rows with a value in its latest ``periods`` periods with a value, of each code, in no particular
+    order (the reader sorts them by period). The city's rows are ranked per code, then those of ``codes`` kept: the
+    codes are not sent (a city has values of a few dozen indicators, the list holds the catalogue's ~200, which
+    cost more to send and plan than the rows to read)."""
     table = IndicatorValue.__table__
     place = sa.func.dense_rank().over(partition_by=table.c.indicator_code, order_by=table.c.period.desc())
     ranked = sa.select(*store.read_columns(), place.label("place")).where(
-        table.c.indicator_code.in_(codes), table.c.city_teryt == teryt, table.c.value.isnot(None)).subquery()
-    query = sa.select(*(ranked.c[name] for name in store.READ)).where(ranked.c.place <= periods).order_by(
-        ranked.c.indicator_code, ranked.c.period)
-    return model.Session.execute(query).fetchall()
+        table.c.city_teryt == teryt, table.c.value.isnot(None)).subquery()
+    query = sa.select(*(ranked.c[name] for name in store.READ)).where(ranked.c.place <= periods)
+    wanted = set(codes)
+    return [r for r in model.Session.execute(query).fetchall() if r.indicator_code in wanted]
 
 
 def _rows_in_periods(pairs: Collection[tuple[str, str]]) -> list[Any]:
-    """Every portal city's rows of the given (indicator code, period) pairs."""
+    """Every portal city's rows of the given (indicator code, period) pairs, in no particular order (their readers
+    look them up by code, city and period, and rank or sort what they show)."""
     if not pairs:
         return []
     table = IndicatorValue.__table__
-    query = sa.select(*store.read_columns()).where(
-        sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs))).order_by(
-        table.c.indicator_code, table.c.city_teryt, table.c.period)
+    query = sa.select(*store.read_columns()).where(sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs)))
     return model.Session.execute(query).fetchall()
 
 
@@ -153,8 +155,10 @@ def trend(latest: dict | None, previous: dict | None, polarity: str) -> dict[str
 
 
 def compared_cities(city: City) -> list[City]:
-    peers = [c for c in (model.Session.get(City, t) for t in (city.peers or [])) if c is not None]
-    return [city, *peers]
+    """The city, then its peers (those in the portal) in the order the city file gives them."""
+    wanted = list(city.peers or [])
+    found = {c.teryt: c for c in model.Session.query(City).filter(City.teryt.in_(wanted))} if wanted else {}
+    return [city, *(found[t] for t in wanted if t in found)]
 
 
 def _ranking(ind: Indicator, period: str, hidden: Collection[str], ref: dict | None, rule: qol.Rules, *,

@@ -132,8 +132,10 @@ def indicator_show(ignore_missing: Validator, unicode_safe: Validator, ignore: V
 
 
 @validator_args
-def city_show(ignore_missing: Validator, unicode_safe: Validator, ignore: Validator) -> Schema:
-    return {"id": [ignore_missing, unicode_safe], "city": [ignore_missing, unicode_safe], "__extras": [ignore]}
+def city_show(ignore_missing: Validator, unicode_safe: Validator, ignore: Validator, default: ValidatorFactory,
+              boolean_validator: Validator) -> Schema:
+    return {"id": [ignore_missing, unicode_safe], "city": [ignore_missing, unicode_safe],
+            "targets": [default(True), boolean_validator], "__extras": [ignore]}
 
 
 @validator_args

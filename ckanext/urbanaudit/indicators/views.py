@@ -179,5 +179,5 @@ def gaps() -> str | flask.Response:
 @indicators.route("/metodologia")
 def methodology() -> str:
     """How the scaled values and the quality-of-life composite are made (rules and figures: indicators/qol.py)."""
-    data = qol.methodology(visibility.for_context(user_context()).hidden)
+    data = qol.methodology(visibility.hidden(user_context()))
     return tk.render("urbanaudit/indicators/methodology.html", {"m": data, "lang": page_lang()})

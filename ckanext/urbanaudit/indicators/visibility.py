@@ -37,10 +37,11 @@ class Visibility:
         return (ind.code if ind else code) in self.hidden
 
 
-def _indicator_datasets() -> list[Any]:
-    return model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
-                               model.Package.private).filter(model.Package.type == "indicator",
-                                                             model.Package.state == "active").all()
+def _indicator_datasets(private_only: bool = False) -> list[Any]:
+    query = model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
+                                model.Package.private).filter(model.Package.type == "indicator",
+                                                              model.Package.state == "active")
+    return query.filter(model.Package.private.is_(True)).all() if private_only else query.all()
 
 
 def _may_read(user: str | None, owner_org: str | None, readable: dict[str | None, bool]) -> bool:
@@ -62,11 +63,25 @@ def for_context(context: dict) -> Visibility:
         ind = cat.by_slug.get(row.name)
         if ind is None:
             continue
-        if row.private and not _may_read(user, row.owner_org, readable):
+        if _hides(row, user, readable):
             hidden.add(ind.code)
             continue
         datasets[ind.code] = {"id": row.id, "name": row.name, "owner_org": row.owner_org, "private": row.private}
     return Visibility(datasets=datasets, hidden=frozenset(hidden))
+
+
+def _hides(row: Any, user: str | None, readable: dict[str | None, bool]) -> bool:
+    return bool(row.private) and not _may_read(user, row.owner_org, readable)
+
+
+def hidden(context: dict) -> frozenset[str]:
+    """``for_context(context).hidden`` for callers that need only that (the dashboard, the reports): read from the
+    private indicator data sets alone, not from every indicator data set."""
+    cat = catalogue()
+    user = context.get("user")
+    readable: dict[str | None, bool] = {}
+    return frozenset(ind.code for row in _indicator_datasets(private_only=True)
+                     if (ind := cat.by_slug.get(row.name)) is not None and _hides(row, user, readable))
 
 
 def redact_inputs(inputs: list[dict], hidden: Collection[str]) -> list[dict]:

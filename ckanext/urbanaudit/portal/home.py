@@ -100,7 +100,7 @@ def city_headline(context: dict, limit: int) -> dict[str, Any]:
     """The portal's city and up to ``limit`` headline indicators: the leading indicator of each theme first
     (those with a trend before those without), then the next of each theme."""
     try:
-        dashboard = tk.get_action("urbanaudit_city_show")(dict(context), {})
+        dashboard = tk.get_action("urbanaudit_city_show")(dict(context), {"targets": False})
     except tk.ObjectNotFound:
         return {"city": None, "indicators": [], "with_values": 0}
     rounds = [sorted(t["indicators"], key=lambda e: e["trend"] is None) for t in dashboard["themes"]]
