@@ -105,19 +105,24 @@ def _latest_rows(codes: list[str], teryt: str, periods: int) -> list[Any]:
     return [r for r in model.Session.execute(query).fetchall() if r.indicator_code in wanted]
 
 
-def _rows_in_periods(pairs: Collection[tuple[str, str]]) -> list[Any]:
+# what the references and the best source of a row read of it (best_rows, _counted_value)
+_COMPARED = ("city_teryt", "indicator_code", "period", "value", "source", "flags")
+
+
+def _rows_in_periods(pairs: Collection[tuple[str, str]], columns: Collection[str] = store.READ) -> list[Any]:
     """Every portal city's rows of the given (indicator code, period) pairs, in no particular order (their readers
-    look them up by code, city and period, and rank or sort what they show)."""
+    look them up by code, city and period, and rank or sort what they show); ``columns`` of ``store.READ``."""
     if not pairs:
         return []
     table = IndicatorValue.__table__
-    query = sa.select(*store.read_columns()).where(sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs)))
+    query = sa.select(*(c for c in store.read_columns() if c.name in columns)).where(
+        sa.tuple_(table.c.indicator_code, table.c.period).in_(sorted(pairs)))
     return model.Session.execute(query).fetchall()
 
 
 def references(pairs: Collection[tuple[str, str]], rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
     """{(code, period): reference}: the counted values of every portal city (its preferred source) in the period."""
-    return _references(pairs, best_rows(_rows_in_periods(pairs)), rule)
+    return _references(pairs, best_rows(_rows_in_periods(pairs, _COMPARED)), rule)
 
 
 def _references(pairs: Collection[tuple[str, str]], series: dict[tuple[str, str], dict[str, Any]],
@@ -252,7 +257,7 @@ def city_dashboard(city: City, hidden: Collection[str], per_theme: int = 4) -> d
                  for ind in scorable if (ind.code, city.teryt) in latest}
     pairs = {(code, vs[-1]["period"]) for code, vs in latest_of.items()}
     # every portal city's values in those periods: the references, and the peers' values shown beside the city's
-    series = best_rows(_rows_in_periods(pairs))
+    series = best_rows(_rows_in_periods(pairs, _COMPARED))
     refs = _references(pairs, series, rule)
     themes: dict[str, list[dict]] = defaultdict(list)
     for ind in scorable:

@@ -38,8 +38,11 @@ class Visibility:
 
 
 def _indicator_datasets(private_only: bool = False) -> list[Any]:
+    """The active indicator data sets of the catalogue's entries, looked up by their URL names (the catalogue's
+    slugs: an index lookup each, where the data set type alone, which has no index, reads the whole table)."""
     query = model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
-                                model.Package.private).filter(model.Package.type == "indicator",
+                                model.Package.private).filter(model.Package.name.in_(list(catalogue().by_slug)),
+                                                              model.Package.type == "indicator",
                                                               model.Package.state == "active")
     return query.filter(model.Package.private.is_(True)).all() if private_only else query.all()
 
