@@ -85,6 +85,12 @@ def stop_server(server: subprocess.Popen) -> None:
 
 def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dict[str, float]:
     """``requests_total`` GETs of ``url`` by ``clients`` threads (one keep-alive session each)."""
+    return summarise([run_load(url, requests_total, clients, warmup)])
+
+
+def run_load(url: str, requests_total: int, clients: int, warmup: int = 3) -> tuple[list[float], list[int], float]:
+    """(latencies in s, error status codes, wall time in s) of ``requests_total`` GETs of ``url`` by ``clients``
+    threads (one keep-alive session each), after ``warmup`` requests per client that are not measured."""
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
@@ -113,7 +119,7 @@ def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dic
     warm_errors: list[int] = []
     # every worker process answers its first requests (imports, templates, catalogues) before the clock starts:
     # as many warming clients as measuring ones, so no worker meets the page for the first time while measured
-    warmers = [threading.Thread(target=warm) for _ in range(clients)]
+    warmers = [threading.Thread(target=warm) for _ in range(clients if warmup else 0)]
     for t in warmers:
         t.start()
     for t in warmers:
@@ -128,7 +134,14 @@ def measure(url: str, requests_total: int, clients: int, warmup: int = 3) -> dic
     if warm_errors:
         print(f"warm-up of {url}: HTTP {sorted(set(warm_errors))} x {len(warm_errors)} "
               "(see var/log/bench-gunicorn-*.log)", flush=True)
-    latencies.sort()
+    return latencies, errors, wall
+
+
+def summarise(runs: list[tuple[list[float], list[int], float]]) -> dict[str, float]:
+    """p50, p95 (ms) and requests/s of the pooled latencies of one or more ``run_load`` runs of one target."""
+    latencies = sorted(x for run in runs for x in run[0])
+    errors = [e for run in runs for e in run[1]]
+    wall = sum(run[2] for run in runs)
     if not latencies:
         return {"n": 0, "errors": len(errors), "p50": float("nan"), "p95": float("nan"), "rps": 0.0,
                 "error_codes": sorted(set(errors))}

@@ -24,7 +24,9 @@ measures each target with 20 concurrent clients:
 * stock  ``/dataset/?q=...``         the same query on CKAN's own search page
 
 The home page is measured twice: with the summary cache of anonymous visitors off (every request builds it)
-and on (the shipped default).
+and on (the shipped default). The targets take turns (``--rounds``, default 4: each round gives every target its
+share of the requests, the first round after a warm-up), so that the machine's drift over the run falls on all of
+them alike; each target's p50/p95 are of its pooled requests.
 
     export CKAN_SQLALCHEMY_URL=postgresql://ckan_default:ckan_default@127.0.0.1:5432/urbanaudit_bench_home \\
            CKAN_SITE_ID=urbanaudit_bench_home CKAN_REDIS_URL=redis://127.0.0.1:6379/7
@@ -51,11 +53,12 @@ from _support import (
     ckan_command,
     derived_ini,
     free_port,
-    measure,
     print_table,
+    run_load,
     start_server,
     stock_ini,
     stop_server,
+    summarise,
 )
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -212,6 +215,8 @@ def main():
     parser.add_argument("--datasets", type=int, default=1500)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="the targets take turns: each round measures every target with requests/rounds requests")
     args = parser.parse_args()
     if "CKAN_SQLALCHEMY_URL" not in os.environ or "CKAN_SITE_ID" not in os.environ:
         sys.exit("Set CKAN_SQLALCHEMY_URL (a benchmark database), CKAN_SITE_ID and CKAN_REDIS_URL first.")
@@ -243,8 +248,14 @@ def main():
                 ("portal urbanaudit_indicator_values 300×20", f"{portal}/api/3/action/urbanaudit_indicator_values"
                                                              f"?indicator_code={VALUES_CODE}&limit=10000"),
             ]
-            for label, url in targets:
-                results[label] = measure(url, args.requests, args.clients)
+            # the targets take turns, a share of the requests each round: a drift of the machine over the minutes
+            # of the run (Solr's caches, the other processes) falls on every target alike, not on the last ones
+            runs: dict[str, list] = {label: [] for label, _ in targets}
+            for round_ in range(args.rounds):
+                for label, url in targets:
+                    runs[label].append(run_load(url, args.requests // args.rounds, args.clients,
+                                            warmup=3 if round_ == 0 else 0))
+            results.update({label: summarise(measured) for label, measured in runs.items()})
             found = requests.get(f"{portal}/api/3/action/package_search", params={
                 "q": QUERY["q"], "fq": f'vocab_theme:"{QUERY["vocab_theme"]}" res_format:"CSV"', "rows": 0},
                 timeout=60).json()["result"]["count"]
