@@ -83,16 +83,20 @@ def _values_of(ind: Indicator, name: str, with_values: set[str]) -> list[str]:
     return [str(value)] if value else []
 
 
+def _matching(q: str | None, hidden: Collection[str]) -> list[Indicator]:
+    return [i for i in catalogue().indicators if i.code not in hidden and matches(i, q)]
+
+
 def count(q: str | None, hidden: Collection[str]) -> int:
     """How many entries ``search({"q": q}, hidden)`` finds, without its facets (which read the values table)."""
-    return sum(1 for i in catalogue().indicators if i.code not in hidden and matches(i, q))
+    return len(_matching(q, hidden))
 
 
 def search(filters: dict[str, Any], hidden: Collection[str], city: str | None = None) -> dict[str, Any]:
     """The entries matching ``filters`` (``q`` and any of :data:`FACETS`), in catalogue order, and the facet
     counts: ``{"entries": [...], "facets": {facet: {value: count}}}``."""
     with_values = codes_with_values(city)
-    entries = [i for i in catalogue().indicators if i.code not in hidden and matches(i, filters.get("q"))]
+    entries = _matching(filters.get("q"), hidden)
     chosen = {name: str(filters[name]) for name in FACETS if filters.get(name)}
     # each entry's values of each facet, worked out once
     values = {i.code: {name: _values_of(i, name, with_values) for name in FACETS} for i in entries}

@@ -63,9 +63,7 @@ def for_context(context: dict) -> Visibility:
     readable: dict[str | None, bool] = {}
     datasets, hidden = {}, set()
     for row in _indicator_datasets():
-        ind = cat.by_slug.get(row.name)
-        if ind is None:
-            continue
+        ind = cat.by_slug[row.name]  # looked up by the catalogue's names: every row is an entry's
         if _hides(row, user, readable):
             hidden.add(ind.code)
             continue
@@ -83,8 +81,8 @@ def hidden(context: dict) -> frozenset[str]:
     cat = catalogue()
     user = context.get("user")
     readable: dict[str | None, bool] = {}
-    return frozenset(ind.code for row in _indicator_datasets(private_only=True)
-                     if (ind := cat.by_slug.get(row.name)) is not None and _hides(row, user, readable))
+    return frozenset(cat.by_slug[row.name].code for row in _indicator_datasets(private_only=True)
+                     if _hides(row, user, readable))
 
 
 def redact_inputs(inputs: list[dict], hidden: Collection[str]) -> list[dict]:
