@@ -180,3 +180,61 @@ def test_records_indexed_in_one_batch_carry_each_its_own_quality_score_read_in_o
         [doc] = _found(fq=f"id:{package_id} AND quality_score:{score:03d}")["results"]
         assert doc["id"] == package_id
     assert _found(fq=f"id:{unscored['id']} AND quality_score:[* TO *]")["count"] == 0
+
+
+def _sql_reading(patterns: dict[str, str]):
+    """The statements containing each pattern, while the listener is on."""
+    seen = dict.fromkeys(patterns, 0)
+
+    def count(conn, cursor, statement, *args):
+        for key, pattern in patterns.items():
+            seen[key] += pattern in statement
+
+    return seen, count
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_batch_is_shown_for_the_search_with_one_query_per_table_and_each_record_keeps_its_own_rows():
+    org, other_org = factories.Organization(), factories.Organization()
+    group = factories.Group()
+    first = helpers.call_action("package_create", **full_record(org["id"], name="pierwszy", identifier="P-1"))
+    second = helpers.call_action("package_create", **full_record(other_org["id"], name="drugi", identifier="P-2",
+                                                                 tag_string="inny,tag"))
+    third = helpers.call_action("package_create", **minimal_draft(org["id"], name="trzeci", identifier="P-3"))
+    helpers.call_action("member_create", id=group["id"], object=first["id"], object_type="package", capacity="public")
+    helpers.call_action("package_relationship_create", subject=first["id"], object=second["id"], type="depends_on")
+    ids = (first["id"], second["id"], third["id"])
+
+    # the reads of a record's rows by package_show (a group's own members are read per group, stock and here)
+    seen, count = _sql_reading({"resources": "FROM resource ", "tags": "JOIN package_tag ",
+                                "extras": "FROM package_extra ", "groups": '"group".is_organization = false',
+                                "relationships": "FROM package_relationship "})
+    for package_id in ids:                                        # one transaction: one batch of three
+        model.Package.get(package_id).notes = f"Zmieniony opis {package_id}."
+    event.listen(model.meta.engine, "before_cursor_execute", count)
+    try:
+        model.repo.commit()
+    finally:
+        event.remove(model.meta.engine, "before_cursor_execute", count)
+    # stock package_show: one statement each per record (the relationships two): three times as many
+    assert seen == {"resources": 1, "tags": 1, "extras": 1, "groups": 1, "relationships": 2}
+
+    for package_id in ids:
+        # what the API serves from the search index is what a fresh read of the database gives
+        from_index = helpers.call_action("package_show", id=package_id)
+        fresh = helpers.call_action("package_show", {"use_cache": False}, id=package_id)
+        assert from_index == fresh
+        assert from_index["notes"] == f"Zmieniony opis {package_id}."
+    shown = {package_id: helpers.call_action("package_show", id=package_id) for package_id in ids}
+    assert [g["name"] for g in shown[first["id"]]["groups"]] == [group["name"]]
+    assert shown[second["id"]]["groups"] == [] and shown[second["id"]]["organization"]["id"] == other_org["id"]
+    assert {t["name"] for t in shown[second["id"]]["tags"]} == {"inny", "tag"}
+    # the relationship, the first's as subject and the second's as object, and of no other record
+    [as_subject] = shown[first["id"]]["relationships_as_subject"]
+    [as_object] = shown[second["id"]]["relationships_as_object"]
+    assert as_subject == as_object and as_subject["type"] == "depends_on"
+    assert as_subject["__extras"]["object_package_id"] == second["id"]      # (CKAN's show schema keeps them there)
+    assert shown[first["id"]]["relationships_as_object"] == shown[third["id"]]["relationships_as_subject"] == []
+    assert shown[third["id"]]["resources"] == [] and shown[first["id"]]["resources"]
+    assert _found(fq=f"groups:{group['name']}")["count"] == 1
+    assert _found(fq="tags:inny")["results"][0]["id"] == second["id"]

@@ -7,10 +7,11 @@ itself), and each send is its own Solr request, with a Solr commit when ``ckan.s
 questionnaire of 300 rows made 600 Solr updates and 600 shows.
 
 Here the search plugin's notifications only note which datasets changed (a deletion wins over an update) and,
-after CKAN's own ``before_commit`` hook has notified, one listener indexes the noted datasets: one show each,
-documents built by CKAN's own ``PackageSearchIndex.index_package`` (same fields, same plugin hooks, same
-permission labels), and all of them sent to Solr in **one** update — made searchable with one soft commit when
-``ckan.search.solr_commit`` asks for a commit (durability is the update log's and Solr's periodic hard commit).
+after CKAN's own ``before_commit`` hook has notified, one listener indexes the noted datasets: one show each (their
+rows read with one query per table for the whole batch: ``prefetch``), documents built by CKAN's own
+``PackageSearchIndex.index_package`` (same fields, same plugin hooks, same permission labels), and all of them sent
+to Solr in **one** update — made searchable with one soft commit when ``ckan.search.solr_commit`` asks for a
+commit (durability is the update log's and Solr's periodic hard commit).
 The indexing still happens before the database commit: a Solr error aborts the commit, so the catalogue is never
 committed with records the search cannot find, and a rolled-back transaction never reaches Solr (what it noted
 is dropped). Deletions are sent as stock CKAN sends them.
@@ -27,6 +28,8 @@ from ckan import model
 from ckan.lib import search
 from ckan.model import DomainObjectOperation
 from sqlalchemy import event, orm
+
+from ckanext.urbanaudit.indexing import prefetch
 
 _NOTED = "urbanaudit_index_noted"
 _DELETED = "deleted"
@@ -98,9 +101,10 @@ def _index(package_ids: list[str]) -> None:
     show = tk.get_action("package_show")
     token, batch_token = _buffer.set(documents), _batch.set((package_ids, {}))
     try:
-        for package_id in package_ids:
-            package_index.index_package(show({"ignore_auth": True, "validate": False, "use_cache": False},
-                                             {"id": package_id}))
+        with prefetch.prefetched(package_ids):
+            for package_id in package_ids:
+                package_index.index_package(show({"ignore_auth": True, "validate": False, "use_cache": False},
+                                                 {"id": package_id}))
     finally:
         _batch.reset(batch_token)
         _buffer.reset(token)
@@ -133,6 +137,7 @@ def install() -> None:
         return
     search.SynchronousSearchPlugin.notify = _note
     search_index.make_connection = _make_connection
+    prefetch.install()
     # after ckan.model.meta's own before_commit listener (registered at import), which notifies the observers;
     # with nothing noted (stock indexing restored by uninstall) they do nothing
     for target in (model.meta.Session, model.meta.create_local_session):
@@ -148,4 +153,5 @@ def uninstall() -> None:
         return
     search.SynchronousSearchPlugin.notify = _stock_notify
     search_index.make_connection = _stock_make_connection
+    prefetch.uninstall()
     _installed.clear()
