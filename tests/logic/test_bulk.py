@@ -72,6 +72,8 @@ def test_a_bulk_written_record_is_shown_found_and_viewed_as_the_same_record_made
         made_views += views
     assert "geojson_view" in {v["view_type"] for v in made_views}   # the GeoJSON file's map view
     assert helpers.call_action("organization_show", id=org["id"])["package_count"] == 2
+    members = helpers.call_action("member_list", id=org["id"], object_type="package")
+    assert sorted(members) == sorted([(made["id"], "package", "organization"), (bulk_id, "package", "organization")])
     assert len(helpers.call_action("package_list")) == 2
 
 

@@ -161,13 +161,18 @@ def create(context: Context, datasets: list[dict[str, Any]]) -> list[str]:
         if user:
             data["creator_user_id"] = user.id
     packages = _write(context, datasets)
+    members = []
     for package, data in zip(packages, datasets, strict=True):
         data["id"] = package.id
         for index, resource in enumerate(data.get("resources") or []):
             resource["id"] = package.resources[index].id
         if package.owner_org:
-            model.Session.add(model.Member(table_id=package.id, table_name="package", group_id=package.owner_org,
-                                           capacity="organization", state=model.State.ACTIVE))
+            members.append({"table_id": package.id, "table_name": "package", "group_id": package.owner_org,
+                            "capacity": "organization", "state": model.State.ACTIVE})
+    if members:
+        # the memberships in the organizations, one statement for the batch; as rows and not ORM objects, which
+        # CKAN's commit hook would each ask for their package (one query each) only to note a package noted already
+        model.Session.execute(model.member_table.insert(), members)
     for package, data in zip(packages, datasets, strict=True):
         for plugin in p.PluginImplementations(p.IPackageController):
             plugin.create(package)
