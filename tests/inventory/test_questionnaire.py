@@ -5,9 +5,11 @@ import csv
 import io
 
 import pytest
+from ckan import model
 from ckan.plugins import toolkit as tk
 from ckan.tests import factories, helpers
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import event
 
 from ckanext.urbanaudit.cli import urbanaudit
 from ckanext.urbanaudit.inventory import actions
@@ -296,3 +298,27 @@ def test_200_rows_with_broken_ones_report_each_by_row_and_column_and_change_noth
     assert all(e["message"] for e in report["errors"])
     assert report["imported"] is False
     assert records() == before
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "steward")
+def test_an_identifier_held_by_a_record_of_another_type_is_refused_and_the_rows_are_looked_up_per_chunk():
+    other = model.Package(name="analiza-sr-007", type="analysis", state="active")   # not an inventory record
+    model.Session.add(other)
+    model.Session.flush()
+    model.Session.add(model.PackageExtra(package_id=other.id, key="identifier", value="SR-007", state="active"))
+    model.repo.commit()
+    header, rows = questionnaire_200()
+    lookups = []
+
+    def count(conn, cursor, statement, parameters, *args):
+        if "package_extra" in statement and "identifier" in (parameters or {}).values():
+            lookups.append(statement)
+
+    event.listen(model.meta.engine, "before_cursor_execute", count)
+    try:
+        report = run_import(xlsx(rows[:30], header), dry_run=True)
+    finally:
+        event.remove(model.meta.engine, "before_cursor_execute", count)
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [("8", "identifier")]
+    assert "already has this identifier" in report["errors"][0]["message"]
+    assert len(lookups) == 3          # two for the chunk of 30 rows, and the held one again: it was one per row

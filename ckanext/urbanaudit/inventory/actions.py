@@ -17,6 +17,7 @@ from ckan.types import Context, DataDict
 
 from ckanext.urbanaudit import bulk, config, utils
 from ckanext.urbanaudit.inventory import questionnaire as q
+from ckanext.urbanaudit.inventory import validators
 
 # where a schema error shows in the questionnaire
 ERROR_COLUMNS = {"name": "title", "tags": "tag_string", "contact": "contact_email",
@@ -213,7 +214,9 @@ def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, sp
     given: set[str] = set()  # URL names given to the file's new records: two identifiers may share a slug
     plans: list[tuple] = []
     while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
-        existing_ids = _find_by_identifier([r.data["identifier"] for r in chunk if r.data.get("identifier")])
+        identifiers = [r.data["identifier"] for r in chunk if r.data.get("identifier")]
+        existing_ids = _find_by_identifier(identifiers)
+        free = {"urbanaudit_identifiers_free": validators.identifiers_free(identifiers)}
         new = list(dict.fromkeys(r.data["identifier"] for r in chunk
                                  if r.data.get("identifier") and r.data["identifier"] not in existing_ids))
         names = dict(zip(new, utils.unique_names([_slug(i) for i in new], given), strict=True))
@@ -226,7 +229,7 @@ def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, sp
             _, data, action = _plan(row, orgs, existing_ids.get(identifier), user_context, names.get(identifier))
             where = None
             if action in ("create", "update"):
-                valid = _validate(row, data, action, user_context)
+                valid = _validate(row, data, action, {**user_context, **free})
                 if not row.errors:
                     where = spool.put(valid)
             row.data = {"identifier": identifier}

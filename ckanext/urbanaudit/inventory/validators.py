@@ -23,6 +23,24 @@ def _empty(value: Any) -> bool:
     return value is Missing or value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def _holding(identifiers: list[str]) -> Any:
+    """The (identifier, id) of the records holding these identifiers."""
+    return (
+        model.Session.query(model.PackageExtra.value, model.Package.id)
+        .join(model.Package, model.PackageExtra.package_id == model.Package.id)
+        .filter(model.PackageExtra.key == "identifier", model.PackageExtra.value.in_(identifiers),
+                model.PackageExtra.state == "active", model.Package.state != "deleted")
+    )
+
+
+def identifiers_free(identifiers: list[str]) -> frozenset[str]:
+    """Of these identifiers, those no record holds: for a caller validating many records in one transaction (the
+    questionnaire import), given to the validator as ``context["urbanaudit_identifiers_free"]`` so that it does not
+    look each of them up again."""
+    held = {value for value, _ in _holding(identifiers)} if identifiers else set()
+    return frozenset(identifiers) - held
+
+
 def urbanaudit_identifier(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
     """A stable inventory identifier: URI-safe characters, unique in the catalogue."""
     value = data.get(key)
@@ -33,13 +51,10 @@ def urbanaudit_identifier(key: FlattenKey, data: FlattenDataDict, errors: Flatte
     if not IDENTIFIER.match(value):
         errors[key].append(tk._("Use letters, digits and . _ : / - only (at most 200 characters)."))
         return
+    if value in context.get("urbanaudit_identifiers_free", ()):
+        return
     own_id = data.get(("id",))
-    query = (
-        model.Session.query(model.Package.id)
-        .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
-        .filter(model.PackageExtra.key == "identifier", model.PackageExtra.value == value,
-                model.PackageExtra.state == "active", model.Package.state != "deleted")
-    )
+    query = _holding([value])
     if not _empty(own_id):
         query = query.filter(model.Package.id != own_id)
     if query.first():
