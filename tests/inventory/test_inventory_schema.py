@@ -7,6 +7,8 @@ import pytest
 from ckan.plugins import toolkit as tk
 from ckan.tests import factories, helpers
 
+from ckanext.urbanaudit import bulk
+from ckanext.urbanaudit.inventory import lookups
 from tests.inventory_records import EU, full_record, minimal_draft
 
 PUBLICATION_FIELDS = {"tag_string", "theme", "data_steward", "contact", "legal_basis", "access_rights",
@@ -105,3 +107,21 @@ def test_the_form_is_split_into_pages_with_polish_labels(app, steward):
 
     english = app.get("/en/dataset/new", headers={"Authorization": token}).get_data(as_text=True)
     assert "ISO 37120 theme" in english and "Environment and climate change" in english
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_taken_url_name_and_another_department_are_refused_alike_with_or_without_the_import_lookups(steward):
+    other_org = factories.Organization()
+    helpers.call_action("package_create", steward["context"],
+                        **minimal_draft(steward["org"]["id"], name="zajety", identifier="A-1"))
+    # the API's validation, then the questionnaire import's (its chunk found "wolny" and "A-2" free)
+    for hints in ({}, lookups.chunk_context(["A-2"], ["wolny"])):
+        context = {**steward["context"], **hints}
+        _, errors = bulk.validate(context, minimal_draft(steward["org"]["id"], name="zajety", identifier="A-2"))
+        assert errors == {"name": ["That URL is already in use."]}
+        _, errors = bulk.validate(context, minimal_draft(other_org["id"], name="wolny", identifier="A-2"))
+        assert errors == {"owner_org": ["You cannot add a dataset to this organization"]}
+        _, errors = bulk.validate(context, minimal_draft(steward["org"]["id"], name="wolny", identifier="A-1"))
+        assert errors == {"identifier": ["Another record of the inventory already has this identifier."]}
+        valid, errors = bulk.validate(context, minimal_draft(steward["org"]["id"], name="wolny", identifier="A-2"))
+        assert not errors and valid["owner_org"] == steward["org"]["id"]

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import event
 
 from ckanext.urbanaudit.cli import urbanaudit
-from ckanext.urbanaudit.inventory import actions
+from ckanext.urbanaudit.inventory import actions, lookups
 from ckanext.urbanaudit.inventory import questionnaire as q
 from ckanext.urbanaudit.inventory.workbook import export_workbook
 
@@ -300,25 +300,43 @@ def test_200_rows_with_broken_ones_report_each_by_row_and_column_and_change_noth
     assert records() == before
 
 
+def _statements_of_a_dry_run(content: bytes) -> tuple[dict, dict[str, int]]:
+    """The import's report, and how many statements looked up an identifier, the user (by name), an organization
+    (by id) and whether a URL name is taken."""
+    seen = {"identifier": 0, "user": 0, "organization": 0, "name": 0}
+
+    def count(conn, cursor, statement, parameters, *args):
+        seen["identifier"] += "package_extra" in statement and "identifier" in (parameters or {}).values()
+        seen["user"] += 'WHERE "user".name = ' in statement
+        seen["organization"] += 'WHERE "group".id = ' in statement
+        seen["name"] += "EXISTS" in statement and "package.name = " in statement
+
+    event.listen(model.meta.engine, "before_cursor_execute", count)
+    try:
+        return run_import(content, dry_run=True), seen
+    finally:
+        event.remove(model.meta.engine, "before_cursor_execute", count)
+
+
 @pytest.mark.usefixtures("clean_db", "clean_index", "steward")
-def test_an_identifier_held_by_a_record_of_another_type_is_refused_and_the_rows_are_looked_up_per_chunk():
+def test_an_identifier_held_by_a_record_of_another_type_is_refused_and_the_rows_are_looked_up_per_chunk(monkeypatch):
     other = model.Package(name="analiza-sr-007", type="analysis", state="active")   # not an inventory record
     model.Session.add(other)
     model.Session.flush()
     model.Session.add(model.PackageExtra(package_id=other.id, key="identifier", value="SR-007", state="active"))
     model.repo.commit()
     header, rows = questionnaire_200()
-    lookups = []
-
-    def count(conn, cursor, statement, parameters, *args):
-        if "package_extra" in statement and "identifier" in (parameters or {}).values():
-            lookups.append(statement)
-
-    event.listen(model.meta.engine, "before_cursor_execute", count)
-    try:
-        report = run_import(xlsx(rows[:30], header), dry_run=True)
-    finally:
-        event.remove(model.meta.engine, "before_cursor_execute", count)
+    content = xlsx(rows[:30], header)
+    report, hinted = _statements_of_a_dry_run(content)
     assert [(e["row"], e["field"]) for e in report["errors"]] == [("8", "identifier")]
     assert "already has this identifier" in report["errors"][0]["message"]
-    assert len(lookups) == 3          # two for the chunk of 30 rows, and the held one again: it was one per row
+
+    monkeypatch.setattr(lookups, "chunk_context", lambda identifiers, names: {})   # the validators on their own
+    plain_report, plain = _statements_of_a_dry_run(content)
+    assert plain_report["errors"] == report["errors"]
+    # the identifier: two lookups for the chunk of 30 rows and the held one again, where it was one per row; the
+    # URL name none (the chunk's names are found free together); owner_org_validator's user and department once
+    # for the chunk (CKAN's authorization still looks the user up for its own checks, in both runs)
+    assert (hinted["identifier"], plain["identifier"]) == (3, 31)
+    assert (hinted["name"], plain["name"]) == (0, 30)
+    assert plain["user"] - hinted["user"] == plain["organization"] - hinted["organization"] == 29

@@ -16,8 +16,8 @@ from ckan.lib import plugins as lib_plugins
 from ckan.types import Context, DataDict
 
 from ckanext.urbanaudit import bulk, config, utils
+from ckanext.urbanaudit.inventory import lookups
 from ckanext.urbanaudit.inventory import questionnaire as q
-from ckanext.urbanaudit.inventory import validators
 
 # where a schema error shows in the questionnaire
 ERROR_COLUMNS = {"name": "title", "tags": "tag_string", "contact": "contact_email",
@@ -216,10 +216,10 @@ def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, sp
     while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
         identifiers = [r.data["identifier"] for r in chunk if r.data.get("identifier")]
         existing_ids = _find_by_identifier(identifiers)
-        free = {"urbanaudit_identifiers_free": validators.identifiers_free(identifiers)}
         new = list(dict.fromkeys(r.data["identifier"] for r in chunk
                                  if r.data.get("identifier") and r.data["identifier"] not in existing_ids))
         names = dict(zip(new, utils.unique_names([_slug(i) for i in new], given), strict=True))
+        hints = lookups.chunk_context(identifiers, list(names.values()))
         for row in chunk:
             identifier = row.data.get("identifier")
             if identifier in seen:
@@ -229,7 +229,7 @@ def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, sp
             _, data, action = _plan(row, orgs, existing_ids.get(identifier), user_context, names.get(identifier))
             where = None
             if action in ("create", "update"):
-                valid = _validate(row, data, action, {**user_context, **free})
+                valid = _validate(row, data, action, {**user_context, **hints})
                 if not row.errors:
                     where = spool.put(valid)
             row.data = {"identifier": identifier}

@@ -11,6 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
+from ckanext.urbanaudit.inventory import lookups
 from ckanext.urbanaudit.inventory.fields import publication_required_fields
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
@@ -23,24 +24,6 @@ def _empty(value: Any) -> bool:
     return value is Missing or value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def _holding(identifiers: list[str]) -> Any:
-    """The (identifier, id) of the records holding these identifiers."""
-    return (
-        model.Session.query(model.PackageExtra.value, model.Package.id)
-        .join(model.Package, model.PackageExtra.package_id == model.Package.id)
-        .filter(model.PackageExtra.key == "identifier", model.PackageExtra.value.in_(identifiers),
-                model.PackageExtra.state == "active", model.Package.state != "deleted")
-    )
-
-
-def identifiers_free(identifiers: list[str]) -> frozenset[str]:
-    """Of these identifiers, those no record holds: for a caller validating many records in one transaction (the
-    questionnaire import), given to the validator as ``context["urbanaudit_identifiers_free"]`` so that it does not
-    look each of them up again."""
-    held = {value for value, _ in _holding(identifiers)} if identifiers else set()
-    return frozenset(identifiers) - held
-
-
 def urbanaudit_identifier(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
     """A stable inventory identifier: URI-safe characters, unique in the catalogue."""
     value = data.get(key)
@@ -51,14 +34,31 @@ def urbanaudit_identifier(key: FlattenKey, data: FlattenDataDict, errors: Flatte
     if not IDENTIFIER.match(value):
         errors[key].append(tk._("Use letters, digits and . _ : / - only (at most 200 characters)."))
         return
-    if value in context.get("urbanaudit_identifiers_free", ()):
+    if value in context.get(lookups.IDENTIFIERS_FREE, ()):
         return
     own_id = data.get(("id",))
-    query = _holding([value])
+    query = lookups.holding([value])
     if not _empty(own_id):
         query = query.filter(model.Package.id != own_id)
     if query.first():
         errors[key].append(tk._("Another record of the inventory already has this identifier."))
+
+
+def urbanaudit_package_name(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict,
+                            context: Context) -> Any:
+    """CKAN's ``package_name_validator`` (the URL name is no other record's), unless the caller found the name free
+    already (``lookups.NAMES_FREE``: the questionnaire import, for its chunk's new records)."""
+    if data.get(key) in context.get(lookups.NAMES_FREE, ()):
+        return None
+    return tk.get_validator("package_name_validator")(key, data, errors, context)
+
+
+def urbanaudit_owner_org(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> Any:
+    """CKAN's ``owner_org_validator``, with its user and organization lookups made once per chunk of imported rows
+    when the caller gives ``lookups.MODEL`` (the same checks, the same errors)."""
+    memo = context.get(lookups.MODEL)
+    return tk.get_validator("owner_org_validator")(key, data, errors, context if memo is None
+                                                   else {**context, "model": memo})
 
 
 def urbanaudit_calendar_date(value: Any) -> Any:
