@@ -89,8 +89,10 @@ def _free_names(datasets: list[dict[str, Any]]) -> None:
         package.name = package.id
 
 
-def _package(data: dict[str, Any], tags: _Tags, now: datetime.datetime) -> model.Package:
-    """A new record's rows, as ``package_dict_save`` makes them for a new record."""
+def _package(data: dict[str, Any], tags: _Tags, now: datetime.datetime,
+             extras: list[dict[str, Any]]) -> model.Package:
+    """A new record's rows, as ``package_dict_save`` makes them for a new record; its extras are added to
+    ``extras`` as rows of ``package_extra`` (written for the batch by ``_write``)."""
     package = model.Package()
     package.from_dict(data)
     if not package.id:
@@ -118,9 +120,10 @@ def _package(data: dict[str, Any], tags: _Tags, now: datetime.datetime) -> model
         if tag not in seen:
             seen.add(tag)
             model.Session.add(model.PackageTag(package, tag, model.State.ACTIVE))
-    for extra in data.get("extras") or []:
-        if not extra.get("deleted") and extra["value"] is not None:
-            package.extras[extra["key"]] = extra["value"]
+    kept = {extra["key"]: extra["value"] for extra in data.get("extras") or []
+            if not extra.get("deleted") and extra["value"] is not None}
+    extras.extend({"package_id": package.id, "key": key, "value": value, "state": model.State.ACTIVE}
+                  for key, value in kept.items())
     model.Session.add(package)
     return package
 
@@ -133,13 +136,17 @@ def _write(context: Context, datasets: list[dict[str, Any]]) -> list[model.Packa
         if resource_ids else set()
     fast = [_fast(data, taken) for data in datasets]
     written: dict[int, model.Package] = {}
+    extras: list[dict[str, Any]] = []
     with model.Session.no_autoflush:
         _free_names(datasets)
         tags = _Tags([data for data, is_fast in zip(datasets, fast, strict=True) if is_fast])
         for index, data in enumerate(datasets):
             if fast[index]:
-                written[index] = _package(data, tags, now)
+                written[index] = _package(data, tags, now, extras)
     model.Session.flush()  # the batch's inserts, a statement per table and not per row
+    if extras:
+        # as rows and not ORM objects (each a unit-of-work entry, and a related_packages call in CKAN's commit hook)
+        model.Session.execute(model.package_extra_table.insert(), extras)
     for index, data in enumerate(datasets):
         if not fast[index]:  # CKAN's own dictization, which sees the batch's tags once they are flushed
             data.pop("plugin_data", None)
