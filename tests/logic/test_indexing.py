@@ -11,6 +11,7 @@ from ckan import model
 from ckan.lib.search.common import SolrSettings
 from ckan.plugins import toolkit as tk
 from ckan.tests import factories, helpers
+from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestSource
 from sqlalchemy import event
 
 from ckanext.urbanaudit.quality import store
@@ -238,3 +239,33 @@ def test_a_batch_is_shown_for_the_search_with_one_query_per_table_and_each_recor
     assert shown[third["id"]]["resources"] == [] and shown[first["id"]]["resources"]
     assert _found(fq=f"groups:{group['name']}")["count"] == 1
     assert _found(fq="tags:inny")["results"][0]["id"] == second["id"]
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_batch_asks_for_its_harvest_objects_once_and_only_the_harvested_record_carries_its_source():
+    org = factories.Organization()
+    ids = [helpers.call_action("package_create", **minimal_draft(org["id"], name=f"rekord-{n}",
+                                                                 identifier=f"H-{n}"))["id"] for n in range(3)]
+    source = HarvestSource(url="https://dane.example/api", type="ckan", title="Portal sąsiada")
+    job = HarvestJob(source=source)
+    harvested = HarvestObject(guid="zewnetrzny-1", job=job, source=source, package_id=ids[1], current=True)
+    model.Session.add_all([source, job, harvested])
+    model.repo.commit()
+
+    seen, count = _sql_reading({"harvest objects": "FROM harvest_object"})
+    for package_id in ids:                                        # one transaction: one batch of three
+        model.Package.get(package_id).notes = "Zmieniony opis."
+    event.listen(model.meta.engine, "before_cursor_execute", count)
+    try:
+        model.repo.commit()
+    finally:
+        event.remove(model.meta.engine, "before_cursor_execute", count)
+    # one for the batch, then ckanext-harvest's own hook for the harvested record; it was one per record
+    assert seen["harvest objects"] == 2
+
+    shown = {package_id: helpers.call_action("package_show", id=package_id) for package_id in ids}
+    extras = {package_id: {e["key"]: e["value"] for e in shown[package_id].get("extras", [])} for package_id in ids}
+    assert extras[ids[1]]["harvest_source_title"] == "Portal sąsiada"
+    assert extras[ids[1]]["harvest_object_id"] == harvested.id
+    assert "harvest_source_title" not in extras[ids[0]] and "harvest_source_title" not in extras[ids[2]]
+    assert _found(fq=f'harvest_source_id:"{source.id}"')["results"][0]["id"] == ids[1]

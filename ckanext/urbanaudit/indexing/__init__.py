@@ -29,7 +29,7 @@ from ckan.lib import search
 from ckan.model import DomainObjectOperation
 from sqlalchemy import event, orm
 
-from ckanext.urbanaudit.indexing import prefetch
+from ckanext.urbanaudit.indexing import harvested, prefetch
 
 _NOTED = "urbanaudit_index_noted"
 _DELETED = "deleted"
@@ -138,6 +138,7 @@ def install() -> None:
     search.SynchronousSearchPlugin.notify = _note
     search_index.make_connection = _make_connection
     prefetch.install()
+    harvested.install(per_batch)
     # after ckan.model.meta's own before_commit listener (registered at import), which notifies the observers;
     # with nothing noted (stock indexing restored by uninstall) they do nothing
     for target in (model.meta.Session, model.meta.create_local_session):
@@ -154,4 +155,5 @@ def uninstall() -> None:
     search.SynchronousSearchPlugin.notify = _stock_notify
     search_index.make_connection = _stock_make_connection
     prefetch.uninstall()
+    harvested.uninstall()
     _installed.clear()
