@@ -150,6 +150,25 @@ def test_a_rolled_back_write_reaches_no_search(solr):
     assert tk.get_action("package_search")({"ignore_auth": True}, {"q": "*:*"})["count"] == 0
 
 
+def _changed_in_one_commit(package_ids, patterns: dict[str, str], notes: str = "Zmieniony opis.") -> dict[str, int]:
+    """Change these records' description in one transaction (one batch) and commit it: how many statements
+    contained each pattern meanwhile."""
+    seen = dict.fromkeys(patterns, 0)
+
+    def count(conn, cursor, statement, *args):
+        for key, pattern in patterns.items():
+            seen[key] += pattern in statement
+
+    for package_id in package_ids:
+        model.Package.get(package_id).notes = notes.format(id=package_id)
+    event.listen(model.meta.engine, "before_cursor_execute", count)
+    try:
+        model.repo.commit()
+    finally:
+        event.remove(model.meta.engine, "before_cursor_execute", count)
+    return seen
+
+
 @pytest.mark.usefixtures("clean_db", "clean_index")
 def test_records_indexed_in_one_batch_carry_each_its_own_quality_score_read_in_one_query():
     org = factories.Organization()
@@ -160,20 +179,8 @@ def test_records_indexed_in_one_batch_carry_each_its_own_quality_score_read_in_o
     scores = {package_id: row.score for package_id, row in store.latest_of([full["id"], draft["id"]]).items()}
     assert scores[full["id"]] != scores[draft["id"]]           # two different scores: a mix-up would show
 
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if "quality_score" in statement:
-            statements.append(statement)
-
-    for package_id in (full["id"], draft["id"], unscored["id"]):   # one transaction: one batch of three
-        model.Package.get(package_id).notes = "Zmieniony opis."
-    event.listen(model.meta.engine, "before_cursor_execute", count)
-    try:
-        model.repo.commit()
-    finally:
-        event.remove(model.meta.engine, "before_cursor_execute", count)
-    assert len(statements) == 1                                  # per record, it was three
+    seen = _changed_in_one_commit((full["id"], draft["id"], unscored["id"]), {"scores": "quality_score"})
+    assert seen["scores"] == 1                                   # per record, it was three
 
     found = {d["id"]: d for d in _found(q="notes:Zmieniony", rows=10)["results"]}
     assert set(found) == {full["id"], draft["id"], unscored["id"]}
@@ -181,17 +188,6 @@ def test_records_indexed_in_one_batch_carry_each_its_own_quality_score_read_in_o
         [doc] = _found(fq=f"id:{package_id} AND quality_score:{score:03d}")["results"]
         assert doc["id"] == package_id
     assert _found(fq=f"id:{unscored['id']} AND quality_score:[* TO *]")["count"] == 0
-
-
-def _sql_reading(patterns: dict[str, str]):
-    """The statements containing each pattern, while the listener is on."""
-    seen = dict.fromkeys(patterns, 0)
-
-    def count(conn, cursor, statement, *args):
-        for key, pattern in patterns.items():
-            seen[key] += pattern in statement
-
-    return seen, count
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
@@ -207,16 +203,10 @@ def test_a_batch_is_shown_for_the_search_with_one_query_per_table_and_each_recor
     ids = (first["id"], second["id"], third["id"])
 
     # the reads of a record's rows by package_show (a group's own members are read per group, stock and here)
-    seen, count = _sql_reading({"resources": "FROM resource ", "tags": "JOIN package_tag ",
-                                "extras": "FROM package_extra ", "groups": '"group".is_organization = false',
-                                "relationships": "FROM package_relationship "})
-    for package_id in ids:                                        # one transaction: one batch of three
-        model.Package.get(package_id).notes = f"Zmieniony opis {package_id}."
-    event.listen(model.meta.engine, "before_cursor_execute", count)
-    try:
-        model.repo.commit()
-    finally:
-        event.remove(model.meta.engine, "before_cursor_execute", count)
+    seen = _changed_in_one_commit(ids, {"resources": "FROM resource ", "tags": "JOIN package_tag ",
+                                        "extras": "FROM package_extra ", "groups": '"group".is_organization = false',
+                                        "relationships": "FROM package_relationship "},
+                                  notes="Zmieniony opis {id}.")
     # stock package_show: one statement each per record (the relationships two): three times as many
     assert seen == {"resources": 1, "tags": 1, "extras": 1, "groups": 1, "relationships": 2}
 
@@ -252,14 +242,7 @@ def test_a_batch_asks_for_its_harvest_objects_once_and_only_the_harvested_record
     model.Session.add_all([source, job, harvested])
     model.repo.commit()
 
-    seen, count = _sql_reading({"harvest objects": "FROM harvest_object"})
-    for package_id in ids:                                        # one transaction: one batch of three
-        model.Package.get(package_id).notes = "Zmieniony opis."
-    event.listen(model.meta.engine, "before_cursor_execute", count)
-    try:
-        model.repo.commit()
-    finally:
-        event.remove(model.meta.engine, "before_cursor_execute", count)
+    seen = _changed_in_one_commit(ids, {"harvest objects": "FROM harvest_object"})
     # one for the batch, then ckanext-harvest's own hook for the harvested record; it was one per record
     assert seen["harvest objects"] == 2
 
