@@ -26,16 +26,10 @@ PLAN_CHUNK = 200  # rows read, planned and validated together
 
 
 def _find_by_identifier(identifiers: list[str]) -> dict[str, str]:
+    """The inventory records (type ``dataset``) holding these identifiers: {identifier: id}."""
     if not identifiers:
         return {}
-    rows = (
-        model.Session.query(model.PackageExtra.value, model.Package.id)
-        .join(model.Package, model.Package.id == model.PackageExtra.package_id)
-        .filter(model.PackageExtra.key == "identifier", model.PackageExtra.state == "active",
-                model.PackageExtra.value.in_(identifiers), model.Package.state != "deleted",
-                model.Package.type == "dataset")
-    )
-    return dict(rows)
+    return dict(lookups.holding(identifiers).filter(model.Package.type == "dataset"))
 
 
 def _slug(identifier: str) -> str:
@@ -216,8 +210,7 @@ def _prepare(rows: Iterator[q.Row], orgs: dict[str, str], user_context: dict, sp
     while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
         identifiers = [r.data["identifier"] for r in chunk if r.data.get("identifier")]
         existing_ids = _find_by_identifier(identifiers)
-        new = list(dict.fromkeys(r.data["identifier"] for r in chunk
-                                 if r.data.get("identifier") and r.data["identifier"] not in existing_ids))
+        new = list(dict.fromkeys(i for i in identifiers if i not in existing_ids))
         names = dict(zip(new, utils.unique_names([_slug(i) for i in new], given), strict=True))
         hints = lookups.chunk_context(identifiers, list(names.values()))
         for row in chunk:
