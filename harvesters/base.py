@@ -39,9 +39,11 @@ import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
-from ckanext.urbanaudit.harvesters import upstream
+from ckanext.urbanaudit.harvesters import batch, upstream
 from ckanext.urbanaudit.harvesters.http import SourceClient, SourceError
 from ckanext.urbanaudit.harvesters.ledger import (
+    CHANGE,
+    NEW,
     WITHDRAW,
     DuplicateGuid,
     GatherLedger,
@@ -58,7 +60,6 @@ from ckanext.urbanaudit.utils import EU
 
 log = logging.getLogger(__name__)
 
-NEW, CHANGE = "new", "change"
 DELETED = "deleted_by_harvest"  # extra of a withdraw object that soft-deleted its data set
 VALUES_BATCH = 5000
 OBJECTS_BATCH = 500
@@ -296,11 +297,10 @@ class UrbanauditHarvester(HarvesterBase):
         exception out of here ends the fetch consumer."""
         object_id, guid = harvest_object.id, harvest_object.guid  # read now: after a failed flush they expire
         try:
-            return self._import(harvest_object)
-        except tk.ValidationError as e:
-            reason = f"Record {guid} does not fit the inventory schema: {_summary(e)}"
-        except upstream.DepartmentRefused as e:
-            reason = str(e)
+            done = batch.handled(harvest_object)  # by a batch another object of the job led (batch.py)
+            return self._import(harvest_object) if done is None else done
+        except (tk.ValidationError, upstream.DepartmentRefused) as e:
+            reason = self.refusal(guid, e)
         except Exception as e:  # a consumer must survive any record (IntegrityError, a broken plugin, ...)
             log.exception("import of harvest object %s (guid %s) failed", object_id, guid)
             reason = f"Record {guid} could not be imported ({type(e).__name__}: {e}); nothing was written."
@@ -314,6 +314,9 @@ class UrbanauditHarvester(HarvesterBase):
         source_config = json.loads(harvest_object.source.config or "{}")
         if extras.get("status") == WITHDRAW:
             return self._withdraw(harvest_object, context, source_config)
+        if extras.get("status") == NEW and harvest_object.package_id is None \
+                and batch.import_together(self, harvest_object, context):
+            return True  # with the job's other new records waiting (batch.py)
         # two workers importing the same guid (the same object delivered twice, or two objects of one guid)
         # queue here; the second one then finds the first one's data set and updates it
         model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
@@ -331,9 +334,7 @@ class UrbanauditHarvester(HarvesterBase):
             return "unchanged"
         context = dict(context, defer_commit=True)
         package_id = self._save_dataset(harvest_object, context, content["dataset"], existing)
-        values = [dict(v, source_ref=package_id) for v in content["values"]]
-        for start in range(0, len(values), VALUES_BATCH):
-            tk.get_action("urbanaudit_indicator_value_upsert")(context, {"values": values[start:start + VALUES_BATCH]})
+        self.store_values(tk.get_action("urbanaudit_indicator_value_upsert"), context, content["values"], package_id)
         model.Session.query(HarvestObject).filter(
             HarvestObject.package_id == package_id, HarvestObject.id != harvest_object.id
         ).update({"current": False}, synchronize_session=False)
@@ -341,6 +342,20 @@ class UrbanauditHarvester(HarvesterBase):
         harvest_object.current = True
         harvest_object.save()  # the one commit of the record: data set, values, object
         return True
+
+    @staticmethod
+    def store_values(upsert: Any, context: dict, values: list[dict], package_id: str) -> None:
+        """A record's indicator values, with its data set as their source, through ``upsert`` (the value action)."""
+        values = [dict(v, source_ref=package_id) for v in values]
+        for start in range(0, len(values), VALUES_BATCH):
+            upsert(context, {"values": values[start:start + VALUES_BATCH]})
+
+    @staticmethod
+    def refusal(guid: str, error: tk.ValidationError | upstream.DepartmentRefused) -> str:
+        """The import error of a record the schema or its department refused."""
+        if isinstance(error, tk.ValidationError):
+            return f"Record {guid} does not fit the inventory schema: {_summary(error)}"
+        return str(error)
 
     @staticmethod
     def _existing_package(harvest_object: HarvestObject) -> model.Package | None:
@@ -411,14 +426,15 @@ class UrbanauditHarvester(HarvesterBase):
         if existing is not None:
             dataset.update(id=existing.id, name=existing.name, state="active")
             return tk.get_action("package_update")(dict(context, return_id_only=True), dataset)
-        dataset["name"] = self._unique_name(dataset.get("name") or slug(dataset["title"]))
+        dataset["name"] = utils.unique_name(self.name_base(dataset))
         # package_create's access check and validation, then the bulk write path (its rows written together)
         [package_id] = bulk.create(dict(context), [bulk.checked(context, dataset)])
         return package_id
 
     @staticmethod
-    def _unique_name(name: str) -> str:
-        return utils.unique_name(slug(name, 90) or "record")
+    def name_base(dataset: dict[str, Any]) -> str:
+        """The URL name a new record's data set gets, before ``utils.unique_name(s)`` makes it unique."""
+        return slug(dataset.get("name") or slug(dataset["title"]), 90) or "record"
 
     def _withdraw(self, harvest_object: HarvestObject, context: dict, source_config: dict) -> bool:
         package = model.Package.get(harvest_object.package_id)

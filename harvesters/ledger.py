@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.types import UnicodeText
 
-WITHDRAW = "withdraw"
+NEW, CHANGE, WITHDRAW = "new", "change", "withdraw"  # an object's "status": what the gather saw
 # what an incremental gather asks for starts this long before the source's last gather started: the source's
 # clock and ours may differ, and a record saved while that gather was reading may have been missed (the margin
 # of ckanext-harvest's stock CKAN harvester, ckanharvester.py: last job's time minus one hour)

@@ -10,9 +10,12 @@ import pytest
 from ckan import model
 from ckan.tests import factories, helpers
 from ckanext.harvest.model import HarvestObject
+from ckanext.urbanaudit.harvesters import batch
 from ckanext.urbanaudit.harvesters.base import UrbanauditHarvester
 from ckanext.urbanaudit.harvesters.ledger import GatherLedger
+from sqlalchemy import text
 
+from ckanext.urbanaudit import bulk
 from ckanext.urbanaudit.cities.city_file import load
 from ckanext.urbanaudit.utils import utcnow
 from tests.harvest_jobs import changes, run_job
@@ -224,3 +227,110 @@ def test_an_empty_answer_withdraws_nothing(portal, source_server):
         job["gather_error_messages"][0]
     assert changes(job) == {"added": 0, "updated": 0, "deleted": 0, "errored": 1}  # the gather error
     assert {i: helpers.call_action("package_show", id=i)["publication_status"] for i in statuses} == statuses
+
+
+@pytest.fixture
+def written(monkeypatch):
+    """A spy that wraps (not replaces) the bulk write: the number of records of each write, in order."""
+    sizes: list[int] = []
+    create = bulk.create
+
+    def create_spy(context, datasets):
+        sizes.append(len(datasets))
+        return create(context, datasets)
+
+    monkeypatch.setattr(bulk, "create", create_spy)
+    return sizes
+
+
+def _harvested(source_id: str) -> dict[str, dict]:
+    """What the search index serves of the source's data sets, by name, without what differs from one import to
+    another of the same records (ids, times, the harvest object)."""
+    found = helpers.call_action("package_search", fq=f"harvest_source_id:{source_id}", rows=1000)["results"]
+    volatile = {"id", "metadata_created", "metadata_modified", "package_id", "created",
+                "last_modified", "quality_score", "revision_id", "cache_last_updated"}
+
+    def stable(value):
+        if isinstance(value, dict):
+            return {k: stable(v) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [stable(v) for v in value]
+        return value
+
+    current = dict(model.Session.query(HarvestObject.package_id, HarvestObject.id).filter_by(current=True))
+    for dataset in found:  # each data set names its own harvest object (the one made current with it)
+        extras = {e["key"]: e["value"] for e in dataset["extras"]}
+        assert extras["harvest_object_id"] == current[dataset["id"]]
+        dataset["extras"] = [e for e in dataset["extras"] if e["key"] != "harvest_object_id"]
+    return {dataset["name"]: stable(dataset) for dataset in found}
+
+
+def test_a_first_harvest_writes_its_new_records_in_batches_each_reported_on_its_own_as_one_by_one(
+        portal, source_server, monkeypatch, written):
+    """66 new records in batches of 25: three writes (25, 25, 16), each a commit and one Solr update; every
+    harvest object is still reported as added with its own data set, and the catalogue is the one the record-by-
+    record import makes of the same answer."""
+    source, user, _ = portal
+    monkeypatch.setattr(batch, "SIZE", 25)
+    job = run_job(source["id"], user)
+    assert job["object_error_messages"] == []
+    assert changes(job) == {"added": 66, "updated": 0, "deleted": 0, "errored": 0}
+    assert written == [25, 25, 16]
+    objects = model.Session.query(HarvestObject).filter_by(harvest_job_id=job["id"]).all()
+    assert {(o.state, o.report_status, o.current) for o in objects} == {("COMPLETE", "added", True)}
+    assert len({o.package_id for o in objects}) == 66
+    batched = _harvested(source["id"])
+    assert len(batched) == 66
+
+    helpers.call_action("harvest_source_clear", {"user": user}, id=source["id"])
+    assert helpers.call_action("package_search", fq=f"harvest_source_id:{source['id']}")["count"] == 0
+    written.clear()
+    monkeypatch.setattr(batch, "SIZE", 1)  # record by record
+    assert changes(run_job(source["id"], user))["added"] == 66
+    assert written == [1] * 66
+    assert _harvested(source["id"]) == batched
+
+
+def test_a_record_the_schema_refuses_gets_its_own_error_and_the_rest_of_its_batch_lands(
+        portal, source_server, monkeypatch, written):
+    source, user, packages = portal
+    broken = copy.deepcopy(packages)
+    broken[10]["tags"] = [{"name": "zły|tag"}]  # CKAN's tag names refuse "|"
+    source_server.route("/api/3/action/package_search", ckan_package_search(broken))
+    monkeypatch.setattr(batch, "SIZE", 25)
+    job = run_job(source["id"], user)
+    assert changes(job) == {"added": 65, "updated": 0, "deleted": 0, "errored": 1}
+    [message] = job["object_error_messages"]  # once, although the batch validated it and then its own message came
+    assert message.startswith(f"Record ckan:{broken[10]['id']} does not fit the inventory schema") and "tag" in message
+    assert written == [24, 25, 16]
+    assert helpers.call_action("package_search", fq=f"harvest_source_id:{source['id']}")["count"] == 65
+
+
+def test_a_batch_the_database_refuses_is_imported_record_by_record(portal, source_server, monkeypatch, written):
+    """The database refuses one record's row (a trigger, as a constraint added behind the harvest's back would):
+    the batch holding it is rolled back whole and the job's records go on one by one — that one errored with the
+    database's reason, every other one added."""
+    source, user, packages = portal
+    refused = f"ckan-{packages[30]['name']}"
+    model.Session.execute(text(
+        "CREATE FUNCTION urbanaudit_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.name = :name THEN RAISE EXCEPTION 'refused by the test trigger'; END IF; RETURN NEW; END $$"
+        .replace(":name", "'" + refused + "'")))
+    model.Session.execute(text("CREATE TRIGGER urbanaudit_test_refuse BEFORE INSERT ON package FOR EACH ROW "
+                               "EXECUTE FUNCTION urbanaudit_test_refuse()"))
+    model.Session.commit()
+    try:
+        monkeypatch.setattr(batch, "SIZE", 25)
+        job = run_job(source["id"], user)
+    finally:
+        model.Session.rollback()
+        model.Session.execute(text("DROP TRIGGER urbanaudit_test_refuse ON package; "
+                                   "DROP FUNCTION urbanaudit_test_refuse()"))
+        model.Session.commit()
+    assert changes(job) == {"added": 65, "updated": 0, "deleted": 0, "errored": 1}
+    [message] = job["object_error_messages"]
+    assert f"ckan:{packages[30]['id']}" in message and "refused by the test trigger" in message
+    assert written[:2] == [25, 25] and written[2:] == [1] * 41  # the third batch refused: the rest one by one
+    names = {d["name"] for d in helpers.call_action("package_search", fq=f"harvest_source_id:{source['id']}",
+                                                    rows=100)["results"]}
+    assert len(names) == 65 and refused not in names
