@@ -22,6 +22,9 @@ indicator values that come with it. The base class then
   once create one data set. A record a steward deleted stays deleted (``"restore_deleted": true`` in the
   source configuration brings it back). A withdraw object sets ``publication_status = withdrawn`` (or
   soft-deletes, if the source or the site says ``gone_records = delete``).
+  A *new* record is imported together with up to 99 more new records of the same job that wait for their
+  message (batch.py): each validated as on its own, written and indexed together in one transaction, each object
+  still reported on its own message.
 """
 from __future__ import annotations
 
@@ -292,9 +295,9 @@ class UrbanauditHarvester(HarvesterBase):
         return True
 
     def import_stage(self, harvest_object: HarvestObject) -> bool | str:
-        """One record in one transaction: data set, values and harvest object are committed together, or on
-        any error rolled back together and the object recorded as errored with the reason. Never raises: an
-        exception out of here ends the fetch consumer."""
+        """One record in one transaction (a new one with the job's other waiting new records: batch.py): data set,
+        values and harvest object are committed together, or on any error rolled back together and the object
+        recorded as errored with the reason. Never raises: an exception out of here ends the fetch consumer."""
         object_id, guid = harvest_object.id, harvest_object.guid  # read now: after a failed flush they expire
         try:
             done = batch.handled(harvest_object)  # by a batch another object of the job led (batch.py)

@@ -67,7 +67,7 @@ def lock_guids(objects: list[HarvestObject]) -> None:
     one order so that two batches cannot wait for each other."""
     keys = sorted({f"{o.harvest_source_id} {o.guid}" for o in objects})
     model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) "
-                                  "AS k ORDER BY k"), {"keys": keys})
+                                  "WITH ORDINALITY AS u(k, n) ORDER BY n"), {"keys": keys})
 
 
 def _waiting(leader: HarvestObject, limit: int) -> list[HarvestObject]:
