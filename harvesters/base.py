@@ -38,7 +38,6 @@ from datetime import timedelta
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
@@ -322,8 +321,7 @@ class UrbanauditHarvester(HarvesterBase):
             return True  # with the job's other new records waiting (batch.py)
         # two workers importing the same guid (the same object delivered twice, or two objects of one guid)
         # queue here; the second one then finds the first one's data set and updates it
-        model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                              {"key": f"{harvest_object.harvest_source_id} {harvest_object.guid}"})
+        batch.lock_guids([harvest_object])
         content = json.loads(harvest_object.content)
         existing = self._existing_package(harvest_object)
         if existing is not None and existing.state == "deleted" and not self._restore(harvest_object, existing,
@@ -416,16 +414,24 @@ class UrbanauditHarvester(HarvesterBase):
         """Last changes to a record before it is saved (the source's department, defaults, status)."""
         return dataset
 
+    @staticmethod
+    def department(source: Any) -> str:
+        """The organization a source's records go to: the source's department ("department" in its configuration),
+        else the harvest source's organization (the city organization or department named in the city file)."""
+        return upstream.department(source, upstream.source_config(source))
+
+    def ready(self, harvest_object: HarvestObject, dataset: dict[str, Any], department: str) -> dict[str, Any]:
+        """A record's data set as it is validated: in ``department``, ``prepare``d, published unless it says
+        otherwise."""
+        dataset = self.prepare(harvest_object, dict(dataset, owner_org=department))
+        dataset.setdefault("publication_status", "published")
+        return dataset
+
     def _save_dataset(self, harvest_object: HarvestObject, context: dict, dataset: dict,
                       existing: model.Package | None) -> str:
         """Create or update the record's data set (in the open transaction); its id (no package_show of the
         result: nobody reads it)."""
-        # the source's department ("department" in its configuration), else the harvest source's organization:
-        # the city organization or department named in the city file
-        source = harvest_object.source
-        dataset = dict(dataset, owner_org=upstream.department(source, upstream.source_config(source)))
-        dataset = self.prepare(harvest_object, dataset)
-        dataset.setdefault("publication_status", "published")
+        dataset = self.ready(harvest_object, dataset, self.department(harvest_object.source))
         if existing is not None:
             dataset.update(id=existing.id, name=existing.name, state="active")
             return tk.get_action("package_update")(dict(context, return_id_only=True), dataset)

@@ -63,8 +63,8 @@ def handled(harvest_object: HarvestObject) -> bool | None:
 
 
 def lock_guids(objects: list[HarvestObject]) -> None:
-    """The per-guid advisory locks of the import stage (base.py), for the batch's guids in one statement, taken in
-    one order so that two batches cannot wait for each other."""
+    """The import stage's per-guid advisory locks (one record's, or a batch's in one statement, taken in one order
+    so that two batches cannot wait for each other): two workers importing one guid queue here."""
     keys = sorted({f"{o.harvest_source_id} {o.guid}" for o in objects})
     model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) "
                                   "WITH ORDINALITY AS u(k, n) ORDER BY n"), {"keys": keys})
@@ -115,9 +115,8 @@ def import_together(harvester: UrbanauditHarvester, leader: HarvestObject, conte
 def _prepared(harvester: UrbanauditHarvester, leader: HarvestObject, objects: list[HarvestObject]) -> list | None:
     """(object, content, dataset before validation) of each object, as the import stage prepares it on its own; an
     object that cannot be prepared is left for its own message; None if the leader cannot be."""
-    source = leader.source
     try:
-        department = upstream.department(source, upstream.source_config(source))
+        department = harvester.department(leader.source)
     except upstream.DepartmentRefused:
         return None
     entries, guids = [], set()
@@ -127,14 +126,11 @@ def _prepared(harvester: UrbanauditHarvester, leader: HarvestObject, objects: li
         guids.add(obj.guid)
         try:
             content = json.loads(obj.content)
-            dataset = harvester.prepare(obj, dict(content["dataset"], owner_org=department))
+            entries.append((obj, content, harvester.ready(obj, content["dataset"], department)))
         except Exception:
             log.info("harvest object %s left for its own import", obj.id, exc_info=True)
             if obj is leader:
                 return None
-            continue
-        dataset.setdefault("publication_status", "published")
-        entries.append((obj, content, dataset))
     return entries
 
 
@@ -142,11 +138,10 @@ def _validated(harvester: UrbanauditHarvester, leader: HarvestObject, context: d
     """(object, content, validated data) of each record that fits the schema, with the batch's lookups made once;
     a record that does not gets its import error; None if the leader does not fit (it is refused on its own)."""
     names = utils.unique_names([harvester.name_base(dataset) for _, _, dataset in entries])
-    identifiers = [str(d["identifier"]).strip() for _, _, d in entries if str(d.get("identifier") or "").strip()]
-    hints = lookups.chunk_context(identifiers, names)
+    identifiers = [str(dataset.get("identifier") or "").strip() for _, _, dataset in entries]
+    hints = lookups.chunk_context([i for i in identifiers if i], names)
     batch, seen = [], set()
-    for (obj, content, dataset), name in zip(entries, names, strict=True):
-        identifier = str(dataset.get("identifier") or "").strip()
+    for (obj, content, dataset), name, identifier in zip(entries, names, identifiers, strict=True):
         if identifier and identifier in seen:
             continue  # its own message finds the identifier taken by the earlier record
         try:
@@ -185,4 +180,3 @@ def _refuse(harvest_object: HarvestObject, reason: str) -> None:
     """The object's import error, in the batch's transaction (ckanext-harvest's helper would commit)."""
     model.Session.add(HarvestObjectError(message=reason, object=harvest_object, stage="Import"))
     harvest_object.report_status = ERRORED
-

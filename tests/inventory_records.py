@@ -68,3 +68,12 @@ def minimal_draft(org_id: str, **overrides) -> dict:
 # an extent far from Kielce (near Szczecin): records that must not match a map search of the city
 ELSEWHERE = {"type": "Polygon", "coordinates": [[[14.0, 53.0], [14.2, 53.0], [14.2, 53.1], [14.0, 53.1],
                                                   [14.0, 53.0]]]}
+
+
+def without(value, keys: set[str]):
+    """``value`` (a record, a search result) without these keys, at any depth."""
+    if isinstance(value, dict):
+        return {k: without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [without(v, keys) for v in value]
+    return value

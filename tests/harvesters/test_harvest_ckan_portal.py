@@ -20,6 +20,7 @@ from ckanext.urbanaudit.cities.city_file import load
 from ckanext.urbanaudit.utils import utcnow
 from tests.harvest_jobs import changes, run_job
 from tests.harvesters.conftest import TESTOWO, ckan_portal_source
+from tests.inventory_records import without
 from tests.source_server import ckan_package_search, load_json
 
 GDANSK = "danegovpl/ckan-harvest-samples/gdansk_ckan_current_package_list_with_resources.json"
@@ -249,20 +250,12 @@ def _harvested(source_id: str) -> dict[str, dict]:
     found = helpers.call_action("package_search", fq=f"harvest_source_id:{source_id}", rows=1000)["results"]
     volatile = {"id", "metadata_created", "metadata_modified", "package_id", "created",
                 "last_modified", "quality_score", "revision_id", "cache_last_updated"}
-
-    def stable(value):
-        if isinstance(value, dict):
-            return {k: stable(v) for k, v in value.items() if k not in volatile}
-        if isinstance(value, list):
-            return [stable(v) for v in value]
-        return value
-
     current = dict(model.Session.query(HarvestObject.package_id, HarvestObject.id).filter_by(current=True))
     for dataset in found:  # each data set names its own harvest object (the one made current with it)
         extras = {e["key"]: e["value"] for e in dataset["extras"]}
         assert extras["harvest_object_id"] == current[dataset["id"]]
         dataset["extras"] = [e for e in dataset["extras"] if e["key"] != "harvest_object_id"]
-    return {dataset["name"]: stable(dataset) for dataset in found}
+    return {dataset["name"]: without(dataset, volatile) for dataset in found}
 
 
 def test_a_first_harvest_writes_its_new_records_in_batches_each_reported_on_its_own_as_one_by_one(

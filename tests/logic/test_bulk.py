@@ -12,19 +12,11 @@ from ckan.plugins import toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.urbanaudit import bulk
-from tests.inventory_records import full_record
+from tests.inventory_records import full_record, without
 
 # what differs between two records by construction
 _OWN = {"id", "name", "identifier", "metadata_created", "metadata_modified", "title", "package_id", "created",
         "last_modified", "position"}
-
-
-def _without_own(value):
-    if isinstance(value, dict):
-        return {k: _without_own(v) for k, v in value.items() if k not in _OWN}
-    if isinstance(value, list):
-        return [_without_own(v) for v in value]
-    return value
 
 
 def _bulk_create(user: str, records: list[dict]) -> list[str]:
@@ -60,7 +52,7 @@ def test_a_bulk_written_record_is_shown_found_and_viewed_as_the_same_record_made
     assert shown["creator_user_id"] == user["id"] and shown["organization"]["id"] == org["id"]
     assert [r["url"] for r in shown["resources"]] == ["https://dane.kielce.eu/drzewa.csv",
                                                       "https://dane.kielce.eu/drzewa.geojson"]
-    assert _without_own(shown) == _without_own(expected)
+    assert without(shown, _OWN) == without(expected, _OWN)
     assert _search_document(bulk_id) == _search_document(made["id"])
     assert helpers.call_action("package_search", fq=f"organization:{org['name']}")["count"] == 2
     made_views = []
