@@ -128,6 +128,9 @@ def test_the_hidden_codes_read_from_private_indicators_alone_are_those_of_the_fu
     for user, expected in (("", {"ISO37120:2014:8.4"}), (outsider["name"], {"ISO37120:2014:8.4"}),
                            (member["name"], set()), (factories.Sysadmin()["name"], set())):
         assert visibility.hidden({"user": user}) == visibility.for_context({"user": user}).hidden == expected
+        # asked about some codes only (the search page's count): which of those are hidden, looked up alone
+        assert visibility.hidden({"user": user}, among=["ISO37120:2014:8.4", "ISO37120:2014:8.3"]) == expected
+        assert visibility.hidden({"user": user}, among=["ISO37120:2014:8.3"]) == set()
     # the search page's count of matching indicators (a visitor's) leaves the private one out as the list does
     with app.flask_app.test_request_context():
         for q in ("8.4", "ISO37120:2014:8", "powietrza"):

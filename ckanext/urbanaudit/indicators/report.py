@@ -129,10 +129,19 @@ def _references(pairs: Collection[tuple[str, str]], series: dict[tuple[str, str]
                 rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
     """references() from the preferred rows of the pairs (best_rows of _rows_in_periods)."""
     values: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    counted: dict[str, bool] = {}  # whether a value with these flags (their JSON text) counts: a handful of texts
     for (code, teryt), by_period in series.items():
         for period, r in by_period.items():
-            if qol.counts(v := _counted_value(r), rule):
-                values[(code, period)][teryt] = v["value"]
+            if r.value is None:
+                continue
+            key = r.flags if isinstance(r.flags, str) else None
+            counts = counted.get(key) if key is not None else None
+            if counts is None:
+                counts = qol.counts(_counted_value(r), rule)
+                if key is not None:
+                    counted[key] = counts
+            if counts:
+                values[(code, period)][teryt] = r.value
     return {pair: qol.reference(values.get(pair, {}), pair[1], rule) for pair in pairs}
 
 

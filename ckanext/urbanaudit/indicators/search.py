@@ -87,9 +87,9 @@ def _matching(q: str | None, hidden: Collection[str]) -> list[Indicator]:
     return [i for i in catalogue().indicators if i.code not in hidden and matches(i, q)]
 
 
-def count(q: str | None, hidden: Collection[str]) -> int:
-    """How many entries ``search({"q": q}, hidden)`` finds, without its facets (which read the values table)."""
-    return len(_matching(q, hidden))
+def matching_codes(q: str | None) -> list[str]:
+    """The codes of the entries matching ``q``, hidden ones included (the caller leaves out what it may not see)."""
+    return [i.code for i in _matching(q, ())]
 
 
 def search(filters: dict[str, Any], hidden: Collection[str], city: str | None = None) -> dict[str, Any]:

@@ -37,11 +37,14 @@ class Visibility:
         return (ind.code if ind else code) in self.hidden
 
 
-def _indicator_datasets(private_only: bool = False) -> list[Any]:
-    """The active indicator data sets of the catalogue's entries, looked up by their URL names (the catalogue's
-    slugs: an index lookup each, where the data set type alone, which has no index, reads the whole table)."""
+def _indicator_datasets(private_only: bool = False, among: Collection[str] | None = None) -> list[Any]:
+    """The active indicator data sets of the catalogue's entries (or of the codes ``among``), looked up by their URL
+    names (the catalogue's slugs: an index lookup each, where the data set type alone, which has no index, reads the
+    whole table)."""
+    cat = catalogue()
+    slugs = list(cat.by_slug) if among is None else [i.slug for code in among if (i := cat.get(code))]
     query = model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
-                                model.Package.private).filter(model.Package.name.in_(list(catalogue().by_slug)),
+                                model.Package.private).filter(model.Package.name.in_(slugs),
                                                               model.Package.type == "indicator",
                                                               model.Package.state == "active")
     return query.filter(model.Package.private.is_(True)).all() if private_only else query.all()
@@ -75,13 +78,16 @@ def _hides(row: Any, user: str | None, readable: dict[str | None, bool]) -> bool
     return bool(row.private) and not _may_read(user, row.owner_org, readable)
 
 
-def hidden(context: dict) -> frozenset[str]:
+def hidden(context: dict, among: Collection[str] | None = None) -> frozenset[str]:
     """``for_context(context).hidden`` for callers that need only that (the dashboard, the reports): read from the
-    private indicator data sets alone, not from every indicator data set."""
+    private indicator data sets alone, not from every indicator data set; with ``among`` (codes), only which of
+    those are hidden (the search page's count of matching entries asks about the matching ones alone)."""
+    if among is not None and not among:
+        return frozenset()
     cat = catalogue()
     user = context.get("user")
     readable: dict[str | None, bool] = {}
-    return frozenset(cat.by_slug[row.name].code for row in _indicator_datasets(private_only=True)
+    return frozenset(cat.by_slug[row.name].code for row in _indicator_datasets(private_only=True, among=among)
                      if _hides(row, user, readable))
 
 

@@ -24,4 +24,6 @@ def urbanaudit_indicators_matching(q: str | None) -> int:
     # the count urbanaudit_indicator_list gives, without its facets and entries: the search page shows the number
     context = user_context()
     tk.check_access("urbanaudit_indicator_list", context, {"q": q})
-    return indicator_search.count(q, visibility.hidden(context))
+    # whether the matching entries are hidden from the visitor: only theirs looked up, not every private indicator's
+    found = indicator_search.matching_codes(q)
+    return len(set(found) - visibility.hidden(context, among=found))
