@@ -20,7 +20,7 @@ from ckanext.urbanaudit.contents import charts, created, loading, previews, prox
 from ckanext.urbanaudit.contents import jobs as content_jobs
 from ckanext.urbanaudit.inventory import form_pages, search, validators
 from ckanext.urbanaudit.logic import collect
-from ckanext.urbanaudit.portal import guides
+from ckanext.urbanaudit.portal import guides, page_assets
 from ckanext.urbanaudit.quality import hooks as quality
 from ckanext.urbanaudit.research import validators as research_validators
 
@@ -48,6 +48,7 @@ class UrbanauditPlugin(p.SingletonPlugin, DefaultTranslation):
     def make_middleware(self, app: Any, config: Any) -> Any:
         if hasattr(app, "view_functions"):  # the Flask app
             form_pages.use_scheming_form_pages(app)
+            app.after_request(page_assets.after_request)  # each web asset checked for a rebuild once per process
         return app
 
     # IConfigurer
