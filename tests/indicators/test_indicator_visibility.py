@@ -140,6 +140,17 @@ def test_the_hidden_codes_read_from_private_indicators_alone_are_those_of_the_fu
         assert "ISO37120:2014:8.4" in json.dumps(mine)                    # there to be left out
 
 
+def test_the_private_indicators_are_found_through_the_index_of_private_data_sets(app, cities):
+    _private_indicator("ISO37120:2014:8.4")
+    statement = visibility.private_indicator_query().statement.compile(
+        dialect=model.Session.bind.dialect, compile_kwargs={"literal_binds": True})
+    with model.Session.begin_nested():
+        model.Session.execute(sa.text("SET LOCAL enable_seqscan = off"))  # a small test table: ask for the index
+        plan = "\n".join(r[0] for r in model.Session.execute(sa.text(f"EXPLAIN {statement}")))
+    assert "urbanaudit_package_private_type" in plan, plan
+    assert [r.name for r in visibility.private_indicator_query()] == [catalogue().get("ISO37120:2014:8.4").slug]
+
+
 def test_item_3_harvest_jobs_run_refuses_anonymous_callers_with_403(app, clean_db):
     response = _api(app, "harvest_jobs_run", {})
     assert response.status_code == 403, response.get_data(as_text=True)[:500]

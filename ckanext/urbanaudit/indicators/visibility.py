@@ -37,17 +37,29 @@ class Visibility:
         return (ind.code if ind else code) in self.hidden
 
 
-def _indicator_datasets(private_only: bool = False, among: Collection[str] | None = None) -> list[Any]:
-    """The active indicator data sets of the catalogue's entries (or of the codes ``among``), looked up by their URL
-    names (the catalogue's slugs: an index lookup each, where the data set type alone, which has no index, reads the
-    whole table)."""
+_COLUMNS = (model.Package.id, model.Package.name, model.Package.owner_org, model.Package.private)
+
+
+def _indicator_datasets() -> list[Any]:
+    """The active indicator data sets of the catalogue's entries, looked up by their URL names (the catalogue's
+    slugs: an index lookup each, where the data set type alone, which has no index, reads the whole table)."""
+    return model.Session.query(*_COLUMNS).filter(model.Package.name.in_(list(catalogue().by_slug)),
+                                                 model.Package.type == "indicator",
+                                                 model.Package.state == "active").all()
+
+
+def _private_indicator_datasets(among: Collection[str] | None = None) -> list[Any]:
+    """The active private indicator data sets of the catalogue's entries (or of the codes ``among``): one scan of
+    the index of private data sets by type (migration 0011; the bare ``private`` column is the criterion its
+    predicate matches, ``private IS true`` would read the whole table)."""
     cat = catalogue()
-    slugs = list(cat.by_slug) if among is None else [i.slug for code in among if (i := cat.get(code))]
-    query = model.Session.query(model.Package.id, model.Package.name, model.Package.owner_org,
-                                model.Package.private).filter(model.Package.name.in_(slugs),
-                                                              model.Package.type == "indicator",
-                                                              model.Package.state == "active")
-    return query.filter(model.Package.private.is_(True)).all() if private_only else query.all()
+    wanted = set(cat.by_slug) if among is None else {i.slug for code in among if (i := cat.get(code))}
+    return [row for row in private_indicator_query().all() if row.name in wanted]
+
+
+def private_indicator_query() -> Any:
+    return model.Session.query(*_COLUMNS).filter(model.Package.private, model.Package.type == "indicator",
+                                                 model.Package.state == "active")
 
 
 def _may_read(user: str | None, owner_org: str | None, readable: dict[str | None, bool]) -> bool:
@@ -87,7 +99,7 @@ def hidden(context: dict, among: Collection[str] | None = None) -> frozenset[str
     cat = catalogue()
     user = context.get("user")
     readable: dict[str | None, bool] = {}
-    return frozenset(cat.by_slug[row.name].code for row in _indicator_datasets(private_only=True, among=among)
+    return frozenset(cat.by_slug[row.name].code for row in _private_indicator_datasets(among)
                      if _hides(row, user, readable))
 
 
