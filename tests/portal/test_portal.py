@@ -7,6 +7,7 @@ from unittest import mock
 
 import ckan.plugins.toolkit as tk
 import pytest
+from bs4 import BeautifulSoup
 from ckan import model
 from ckan.lib.redis import connect_to_redis
 from ckan.lib.search import query as search_query
@@ -15,7 +16,7 @@ from rdflib import Graph
 
 from ckanext.urbanaudit.indicators.load import load
 from ckanext.urbanaudit.portal import home
-from tests.indicator_data import _pm10_values, _sysadmin_upsert
+from tests.indicator_data import _pm10_values, _sysadmin_upsert, _v
 from tests.inventory_records import ELSEWHERE, EU, full_record
 
 
@@ -117,6 +118,27 @@ def test_home_page_shows_headline_indicators_with_trend_and_the_most_used_data_s
         helpers.call_action("package_patch", id="iso37120-2018-8-2", private=True)
     hidden = app.get("/").get_data(as_text=True)
     assert "Stężenie pyłu PM10" not in hidden and PM10_LINK not in hidden and "Pomiary tajne" not in hidden
+
+
+@pytest.mark.usefixtures("cities")
+def test_the_most_used_data_sets_are_ranked_by_how_many_indicators_use_them_then_by_title(app):
+    made = {}
+    for n, title in enumerate(("Zbiór dwa", "Ćwiczenia jeden", "Zbiór jeden", "Zbiór usunięty")):
+        made[title] = helpers.call_action("package_create", **full_record(
+            ENV_ORG, name=f"zbior-uzywany-{n}", title=title, identifier=f"KIELCE-SR-2{n}"))["id"]
+    uses = {"ISO37120:2018:8.2": "Zbiór dwa", "ISO37120:2018:8.1": "Zbiór dwa", "ISO37120:2014:8.4": "Ćwiczenia jeden",
+            "ISO37120:2014:8.3": "Zbiór jeden"}
+    values = [_v("kielce", code, "2024", 10.0 + i, source="city", source_ref=made[title])
+              for i, (code, title) in enumerate(uses.items())]
+    values += [_v("kielce", code, "2023", 5.0, source="city", source_ref=made["Zbiór usunięty"]) for code in uses]
+    _sysadmin_upsert(values)
+    helpers.call_action("package_delete", id=made["Zbiór usunięty"])
+    page = BeautifulSoup(app.get("/").get_data(as_text=True), "html.parser")
+    listed = [(li.a.get_text(strip=True), li.span.get_text(strip=True))
+              for li in page.select(".urbanaudit-most-used li")]
+    # two indicators before one; equal counts by title as Python orders text ("Z" before "Ć"); a deleted one not at all
+    assert listed == [("Zbiór dwa", "wskaźniki: 2"), ("Zbiór jeden", "wskaźniki: 1"),
+                      ("Ćwiczenia jeden", "wskaźniki: 1")]
 
 
 @pytest.mark.usefixtures("cities")

@@ -329,19 +329,25 @@ def latest_periods(codes: list[str], teryt: str) -> dict[str, str]:
     return dict(model.Session.execute(query).fetchall())
 
 
-def source_usage(teryt: str) -> dict[str, int]:
-    """{data set id: number of distinct indicators of the city whose values come from it}, directly
-    (``source_ref``) or through the inputs of a computed value."""
+def most_used_sources(teryt: str, limit: int) -> list[Any]:
+    """The public, active data sets the most indicators of the city take their values from, directly
+    (``source_ref``) or through the inputs of a computed value: rows (id, name, title, indicators: the number of
+    distinct indicators), most used first, then by title (code point order, as Python sorts), at most ``limit``.
+    One query: the ranking, the join to the data sets and the limit in the database."""
+    table = IndicatorValue.__tablename__
     query = sa.text(f"""
-        SELECT ref, count(DISTINCT indicator_code) FROM (
-            SELECT source_ref AS ref, indicator_code FROM {IndicatorValue.__tablename__}
+        SELECT p.id, p.name, p.title, count(DISTINCT used.indicator_code) AS indicators FROM (
+            SELECT source_ref AS ref, indicator_code FROM {table}
              WHERE city_teryt = :teryt AND source_ref IS NOT NULL
-            UNION
+            UNION ALL
             SELECT input ->> 'source_ref', indicator_code
-              FROM {IndicatorValue.__tablename__}, jsonb_array_elements(inputs) AS input
-             WHERE city_teryt = :teryt AND input ->> 'source_ref' IS NOT NULL
-        ) AS used GROUP BY ref""")
-    return dict(model.Session.execute(query, {"teryt": teryt}).fetchall())
+              FROM {table}, jsonb_array_elements(inputs) AS input
+             WHERE city_teryt = :teryt AND inputs <> '[]'::jsonb AND input ->> 'source_ref' IS NOT NULL
+        ) AS used JOIN package AS p ON p.id = used.ref
+        WHERE NOT p.private AND p.state = 'active'
+        GROUP BY p.id, p.name, p.title
+        ORDER BY indicators DESC, p.title COLLATE "C" LIMIT :limit""")
+    return model.Session.execute(query, {"teryt": teryt, "limit": limit}).fetchall()
 
 
 def last_change() -> Any:

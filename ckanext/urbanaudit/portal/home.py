@@ -113,12 +113,6 @@ def city_headline(context: dict, limit: int) -> dict[str, Any]:
 
 
 def _most_used(teryt: str) -> list[dict]:
-    usage = indicator_report.source_usage(teryt)
-    if not usage:
-        return []
     # public, active data sets only (what every visitor may read), by the fields the page shows
-    found = model.Session.query(model.Package.id, model.Package.name, model.Package.title).filter(
-        model.Package.id.in_(list(usage)), model.Package.private.is_(False), model.Package.state == "active")
-    public = sorted(({"id": i, "name": name, "title": title} for i, name, title in found),
-                    key=lambda p: (-usage[p["id"]], p["title"]))
-    return [{"package": p, "indicators": usage[p["id"]]} for p in public[:MOST_USED]]
+    return [{"package": {"id": r.id, "name": r.name, "title": r.title}, "indicators": r.indicators}
+            for r in indicator_report.most_used_sources(teryt, MOST_USED)]
