@@ -24,9 +24,11 @@ measures each target with 20 concurrent clients:
 * stock  ``/dataset/?q=...``         the same query on CKAN's own search page
 
 The home page is measured twice: with the summary cache of anonymous visitors off (every request builds it)
-and on (the shipped default). The targets take turns (``--rounds``, default 4: each round gives every target its
+and on (the shipped default). The targets take turns (``--rounds``, default 8: each round gives every target its
 share of the requests, the first round after a warm-up), so that the machine's drift over the run falls on all of
-them alike; each target's p50/p95 are of its pooled requests.
+them alike; each target's p50/p95 are of its pooled requests. (With 4 rounds, two runs of the same code 10 minutes
+apart gave the home page without its cache 0.79x and 1.09x at p95: each turn lasted ~25 s, long enough for this
+shared machine's speed to change within one.)
 
     export CKAN_SQLALCHEMY_URL=postgresql://ckan_default:ckan_default@127.0.0.1:5432/urbanaudit_bench_home \\
            CKAN_SITE_ID=urbanaudit_bench_home CKAN_REDIS_URL=redis://127.0.0.1:6379/7
@@ -215,7 +217,7 @@ def main():
     parser.add_argument("--datasets", type=int, default=1500)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=4,
+    parser.add_argument("--rounds", type=int, default=8,
                         help="the targets take turns: each round measures every target with requests/rounds requests")
     args = parser.parse_args()
     if "CKAN_SQLALCHEMY_URL" not in os.environ or "CKAN_SITE_ID" not in os.environ:
