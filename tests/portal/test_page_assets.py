@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from ckan.lib import webassets_tools
-from flask import g
+from flask import Response, g
 from webassets.bundle import Bundle
 
 from ckanext.urbanaudit.portal import page_assets
@@ -63,11 +63,14 @@ def test_pages_name_the_same_built_assets_and_check_them_once(app, builds):
         assert app.get(url).status_code == 200, url  # the built file each page names is there
 
 
-def test_in_debug_mode_nothing_is_turned_off(app, monkeypatch):
-    monkeypatch.setattr(webassets_tools.env, "debug", True)
+@pytest.mark.parametrize(("debug", "status"), [(True, 200), (False, 500)])
+def test_in_debug_mode_or_after_a_server_error_nothing_is_turned_off(app, monkeypatch, debug, status):
+    monkeypatch.setattr(webassets_tools.env, "debug", debug)
     bundle = webassets_tools.env["base/main"]
     monkeypatch.setitem(bundle.config, "auto_build", True)
     with app.flask_app.test_request_context("/"):
         g._webassets = {"included": {"base/main"}, "script": [], "style": []}
-        page_assets.after_request(None)
-    assert bundle.config.get("auto_build") is True
+        page_assets.after_request(Response(status=status))  # a build that failed: checked again on the next page
+        assert bundle.config.get("auto_build") is True
+        page_assets.after_request(Response(status=200))
+    assert bundle.config.get("auto_build") is debug  # in debug mode never; after a page that worked, off

@@ -27,8 +27,9 @@ def checked(names: set[str]) -> None:
 
 
 def after_request(response: Any) -> Any:
-    """Flask ``after_request``: the page's bundles checked once (an error page's too: it included them the same)."""
+    """Flask ``after_request``: the page's bundles checked once. Not after a server error: a bundle whose build
+    failed is marked included before its URLs are asked for, and must be built again on the next page."""
     collection = getattr(g, "_webassets", None)
-    if collection and not webassets_tools.env.debug:
+    if collection and not webassets_tools.env.debug and response.status_code < 500:
         checked(collection["included"])
     return response
