@@ -127,19 +127,17 @@ def references(pairs: Collection[tuple[str, str]], rule: qol.Rules) -> dict[tupl
 
 def _references(pairs: Collection[tuple[str, str]], series: dict[tuple[str, str], dict[str, Any]],
                 rule: qol.Rules) -> dict[tuple[str, str], dict[str, Any]]:
-    """references() from the preferred rows of the pairs (best_rows of _rows_in_periods)."""
+    """references() from the preferred rows of the pairs (best_rows of _rows_in_periods: rows of ``read_columns``,
+    their flags as JSON text)."""
     values: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    counted: dict[str, bool] = {}  # whether a value with these flags (their JSON text) counts: a handful of texts
+    counted: dict[str | None, bool] = {}  # whether a value with these flags (their text) counts: a handful of texts
     for (code, teryt), by_period in series.items():
         for period, r in by_period.items():
             if r.value is None:
                 continue
-            key = r.flags if isinstance(r.flags, str) else None
-            counts = counted.get(key) if key is not None else None
+            counts = counted.get(r.flags)
             if counts is None:
-                counts = qol.counts(_counted_value(r), rule)
-                if key is not None:
-                    counted[key] = counts
+                counts = counted[r.flags] = qol.counts(_counted_value(r), rule)
             if counts:
                 values[(code, period)][teryt] = r.value
     return {pair: qol.reference(values.get(pair, {}), pair[1], rule) for pair in pairs}

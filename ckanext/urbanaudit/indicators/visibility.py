@@ -58,6 +58,7 @@ def _private_indicator_datasets(among: Collection[str] | None = None) -> list[An
 
 
 def private_indicator_query() -> Any:
+    """The active private indicator data sets, as the index of private data sets by type answers (migration 0011)."""
     return model.Session.query(*_COLUMNS).filter(model.Package.private, model.Package.type == "indicator",
                                                  model.Package.state == "active")
 
